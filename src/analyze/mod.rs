@@ -1,0 +1,6 @@
+//! Pure analysis: no filesystem, no clock, no stdout. Time arrives as data.
+
+pub mod census;
+pub mod fds;
+pub mod limits;
+pub mod policy;

@@ -1,0 +1,30 @@
+//! Every threshold the analysis uses, in one place, with why it has its value.
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdPolicy {
+    /// A directory holding at least this many distinct open files is shown as one group
+    /// (`/var/log/app/*`): a pile of distinct files in one place is one pile-up.
+    pub collapse_dir_min_files: u64,
+    /// Descriptors in use, as a percentage of the soft limit, from which `fds` reports the
+    /// process as near its limit (exit 1). 80% leaves time to act at usual leak rates.
+    pub near_limit_percent: f64,
+    /// From here the table paints the usage red.
+    pub critical_percent: f64,
+    /// Net growth of the total over an `--over` window from which `fds` reports growth.
+    pub min_growth: i64,
+    /// How many descriptor numbers to keep per group, for the groups where the numbers are
+    /// useful (a deleted file can be truncated through /proc/PID/fd/N).
+    pub fd_samples: usize,
+}
+
+impl Default for FdPolicy {
+    fn default() -> Self {
+        FdPolicy {
+            collapse_dir_min_files: 8,
+            near_limit_percent: 80.0,
+            critical_percent: 95.0,
+            min_growth: 1,
+            fd_samples: 8,
+        }
+    }
+}

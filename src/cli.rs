@@ -1,0 +1,252 @@
+//! The command line, as clap sees it. Nothing past `commands/` sees these types: each
+//! subcommand turns its args into a plain options struct first.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analyze::limits::NofileRequest;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "steady",
+    version,
+    about = "Attach to a drifting service by PID: what is growing, how fast, where, and what to do next",
+    long_about = "steady attaches to a running process by PID, reads /proc (and, for Go services, the runtime's \
+/debug/pprof endpoint) without restarting or stopping anything, and tells what is drifting out of steady state: \
+memory, file descriptors, goroutines, threads, allocator fragmentation, the latency tail.\n\n\
+Exit status: 0 when nothing was found, 1 when drift, a leak or a near-full limit was found, 2 on error or bad usage.",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document on stdout instead of tables (stable field names, with a schema_version)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Colour the tables: auto colours only on a terminal and honours NO_COLOR
+    #[arg(long, global = true, value_enum, default_value_t = ColorMode::Auto, value_name = "WHEN")]
+    pub color: ColorMode,
+
+    /// Give up on any single fetch from the target after this long (e.g. 500ms, 10s)
+    #[arg(long, global = true, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        default_value = "/proc",
+        value_name = "DIR"
+    )]
+    pub proc_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Count open file descriptors by kind and group them so the pile-up stands out
+    #[command(
+        long_about = "Reads /proc/PID/fd once, classifies every descriptor (files, deleted files and the bytes they \
+pin, directories, devices, pipes, sockets resolved through the target's own network namespace, memfds, eventfd, epoll, \
+timerfd, inotify, signalfd, pidfd, io_uring and other anon inodes), groups them so the pile-up stands out (TCP by state \
+and remote endpoint, listeners by port, unix sockets by path, files by path or by directory) and holds the count \
+against RLIMIT_NOFILE and fs.nr_open.\n\nWith --over, scans twice and shows which groups grew, how fast, and when the \
+soft limit is reached at that rate.\n\nExit status: 1 when the count is at 80% of the soft limit or more, or grew \
+during --over; 0 otherwise; 2 on error."
+    )]
+    Fds(FdsArgs),
+
+    /// Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request
+    #[command(
+        long_about = "Reads RLIMIT_NOFILE from /proc/PID/limits (readable without privileges), fs.nr_open and the \
+current descriptor count. With --set-nofile SOFT[:HARD], changes the limit of the live process with prlimit(2), \
+refusing to go below the descriptors already open or above fs.nr_open. Raising the hard limit, or changing another \
+user's process, needs CAP_SYS_RESOURCE. Go programs raise their own soft limit to the hard limit at start, so for \
+them only the hard limit matters.\n\nExit status: 1 when the count is at 80% of the soft limit or more (after any \
+change), 0 otherwise, 2 on error or refusal."
+    )]
+    Limits(LimitsArgs),
+
+    /// Write shell completions and man pages (for packaging)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FdsArgs {
+    /// Process ID of the target
+    #[arg(value_parser = parse_pid)]
+    pub pid: i32,
+
+    /// Show this many groups (0 for all)
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub top: usize,
+
+    /// Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub over: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct LimitsArgs {
+    /// Process ID of the target
+    #[arg(value_parser = parse_pid)]
+    pub pid: i32,
+
+    /// Show every resource limit, not only RLIMIT_NOFILE
+    #[arg(long)]
+    pub all: bool,
+
+    /// Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)
+    #[arg(long, value_parser = parse_nofile, value_name = "SOFT[:HARD]")]
+    pub set_nofile: Option<NofileRequest>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write completions/ and man/ into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+pub fn parse_pid(text: &str) -> Result<i32, String> {
+    match text.trim().parse::<i64>() {
+        Ok(pid) if pid > 0 && pid <= i32::MAX as i64 => Ok(pid as i32),
+        Ok(_) => {
+            Err("a PID is a positive number, e.g. 4242 (find it with `pgrep NAME`)".to_string())
+        }
+        Err(_) => Err("a PID is a number, e.g. 4242 (find it with `pgrep NAME`)".to_string()),
+    }
+}
+
+/// `90`, `90s`, `500ms`, `5m`, `1h30m`, `2h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("`{text}` is not a duration; write e.g. 30s, 500ms, 5m or 1h30m");
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let value: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let part = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(value),
+            "s" => Duration::from_secs(value),
+            "m" => Duration::from_secs(value.saturating_mul(60)),
+            "h" => Duration::from_secs(value.saturating_mul(3600)),
+            _ => return Err(bad()),
+        };
+        total = total.saturating_add(part);
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+fn parse_nofile(text: &str) -> Result<NofileRequest, String> {
+    let number = |s: &str| {
+        s.trim().parse::<u64>().map_err(|_| {
+            format!("`{s}` is not a count; write SOFT or SOFT:HARD, e.g. 65536 or 65536:65536")
+        })
+    };
+    match text.split_once(':') {
+        Some((soft, hard)) => Ok(NofileRequest {
+            soft: number(soft)?,
+            hard: Some(number(hard)?),
+        }),
+        None => Ok(NofileRequest {
+            soft: number(text)?,
+            hard: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        let cases = [
+            ("30", Some(30_000)),
+            ("30s", Some(30_000)),
+            ("500ms", Some(500)),
+            ("5m", Some(300_000)),
+            ("1h30m", Some(5_400_000)),
+            ("1m30s", Some(90_000)),
+            ("", None),
+            ("m", None),
+            ("5x", None),
+            ("-5s", None),
+            ("1.5s", None),
+        ];
+        for (text, want) in cases {
+            let got = parse_duration(text).ok().map(|d| d.as_millis() as u64);
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn pids() {
+        assert_eq!(parse_pid("4242"), Ok(4242));
+        assert!(parse_pid("0").is_err());
+        assert!(parse_pid("-1").is_err());
+        assert!(parse_pid("abc").is_err());
+        assert!(parse_pid("99999999999").is_err());
+    }
+
+    #[test]
+    fn nofile_requests() {
+        assert_eq!(
+            parse_nofile("4096"),
+            Ok(NofileRequest {
+                soft: 4096,
+                hard: None
+            })
+        );
+        assert_eq!(
+            parse_nofile("4096:8192"),
+            Ok(NofileRequest {
+                soft: 4096,
+                hard: Some(8192)
+            })
+        );
+        assert!(parse_nofile("lots").is_err());
+        assert!(parse_nofile("1:").is_err());
+    }
+}

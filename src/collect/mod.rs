@@ -1,0 +1,9 @@
+//! All I/O against the target: /proc and the clock. Returns model data; procfs types stay here.
+
+pub mod caps;
+pub mod clock;
+pub mod exe;
+pub mod fds;
+pub mod limits;
+pub mod net;
+pub mod process;

@@ -1,0 +1,52 @@
+//! Reads the socket tables of the target's network namespace (/proc/PID/net/*), streaming,
+//! and hands on only the rows the caller asks for: a busy namespace can list tens of
+//! thousands of sockets that are not the target's.
+
+use std::io::{BufRead, BufReader};
+
+use crate::collect::process::Target;
+use crate::error::CollectError;
+use crate::model::socket::{InetProto, SocketRow, TcpState};
+use crate::parse::net::{parse_inet_row, parse_netlink_row, parse_unix_row};
+
+const TABLES: [&str; 6] = ["tcp", "tcp6", "udp", "udp6", "unix", "netlink"];
+
+/// Calls `visit` with every row whose inode `wanted` accepts, and with every listening TCP
+/// row of the namespace (they tell inbound connections from outbound ones).
+pub fn read_socket_tables(
+    target: &Target,
+    wanted: impl Fn(u64) -> bool,
+    mut visit: impl FnMut(SocketRow),
+) -> Result<(), CollectError> {
+    let mut line = String::with_capacity(256);
+    for table in TABLES {
+        let rel = format!("net/{table}");
+        let file = match target.open_relative(&rel) {
+            Ok(file) => file,
+            // A kernel without IPv6 (or without netlink diag) has no such table.
+            Err(CollectError::Io { .. }) | Err(CollectError::NoSuchProcess { .. }) => continue,
+            Err(other) => return Err(other),
+        };
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(err) => return Err(target.io_error(&rel, err)),
+            }
+            let row = match table {
+                "tcp" | "tcp6" => parse_inet_row(InetProto::Tcp, &line).map(SocketRow::Inet),
+                "udp" | "udp6" => parse_inet_row(InetProto::Udp, &line).map(SocketRow::Inet),
+                "unix" => parse_unix_row(&line).map(SocketRow::Unix),
+                _ => parse_netlink_row(&line).map(SocketRow::Netlink),
+            };
+            let Some(row) = row else { continue };
+            let listening = matches!(&row, SocketRow::Inet(s) if s.proto == InetProto::Tcp && s.state == TcpState::Listen);
+            if listening || wanted(row.inode()) {
+                visit(row);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Opens the target once per run. The procfs handle holds a directory fd on /proc/PID, so every
+//! later read goes to the same process even if its PID is reused.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use procfs::process::Process;
+use procfs::ProcError;
+
+use crate::collect::caps::{effective_uid, has_capability, CAP_SYS_PTRACE};
+use crate::error::CollectError;
+
+pub struct Target {
+    pub pid: i32,
+    process: Process,
+    proc_root: PathBuf,
+}
+
+impl Target {
+    /// `proc_root` is normally /proc; another root (a host /proc mounted into a pod, or a
+    /// synthetic tree for benchmarks) can be named.
+    pub fn open(pid: i32, proc_root: &Path) -> Result<Target, CollectError> {
+        let process =
+            Process::new_with_root(proc_root.join(pid.to_string())).map_err(|err| match err {
+                ProcError::NotFound(_) => CollectError::NoSuchProcess { pid },
+                ProcError::Io(ref io, _) if io.kind() == io::ErrorKind::NotFound => {
+                    CollectError::NoSuchProcess { pid }
+                }
+                other => describe_proc_error(pid, None, "its /proc entry", other),
+            })?;
+        Ok(Target {
+            pid,
+            process,
+            proc_root: proc_root.to_path_buf(),
+        })
+    }
+
+    pub fn proc_root(&self) -> &Path {
+        &self.proc_root
+    }
+
+    /// The short command name, sanitized later by the renderer.
+    pub fn comm(&self) -> Option<String> {
+        self.process.stat().ok().map(|stat| stat.comm)
+    }
+
+    pub fn owner_uid(&self) -> Option<u32> {
+        self.process.uid().ok()
+    }
+
+    /// A zombie keeps its PID but has no descriptors left: for us it has exited.
+    pub fn ensure_alive(&self) -> Result<(), CollectError> {
+        match self.process.stat() {
+            Ok(stat) if stat.state != 'Z' && stat.state != 'X' => Ok(()),
+            Ok(_) | Err(ProcError::NotFound(_)) => Err(CollectError::ProcessGone { pid: self.pid }),
+            Err(ProcError::Io(io, _)) if io.kind() == io::ErrorKind::NotFound => {
+                Err(CollectError::ProcessGone { pid: self.pid })
+            }
+            // A synthetic tree may have no stat file; the fd scan itself decides then.
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Opens a file below /proc/PID through the held handle.
+    pub fn open_relative(&self, rel: &str) -> Result<File, CollectError> {
+        self.process
+            .open_relative(rel)
+            .map_err(|err| self.error(rel, err))
+    }
+
+    pub fn process(&self) -> &Process {
+        &self.process
+    }
+
+    /// Turns a procfs error on `rel` into the error the user should see.
+    pub fn error(&self, rel: &str, err: ProcError) -> CollectError {
+        let gone = match &err {
+            ProcError::NotFound(_) => true,
+            ProcError::Io(io, _) => {
+                matches!(io.raw_os_error(), Some(libc::ESRCH))
+                    || io.kind() == io::ErrorKind::NotFound
+            }
+            _ => false,
+        };
+        if gone && self.ensure_alive().is_err() {
+            return CollectError::ProcessGone { pid: self.pid };
+        }
+        describe_proc_error(
+            self.pid,
+            self.owner_uid(),
+            &format!("/proc/{}/{rel}", self.pid),
+            err,
+        )
+    }
+
+    /// Same as [`Target::error`] for a plain I/O error (from *at calls on a held directory).
+    pub fn io_error(&self, rel: &str, err: io::Error) -> CollectError {
+        self.error(rel, ProcError::Io(err, None))
+    }
+}
+
+fn describe_proc_error(pid: i32, owner: Option<u32>, what: &str, err: ProcError) -> CollectError {
+    let denied = match &err {
+        ProcError::PermissionDenied(_) => true,
+        ProcError::Io(io, _) => io.kind() == io::ErrorKind::PermissionDenied,
+        _ => false,
+    };
+    if denied {
+        return permission_denied(pid, owner, what);
+    }
+    let detail = match err {
+        ProcError::Io(io, _) => io,
+        other => io::Error::other(other.to_string()),
+    };
+    CollectError::Io {
+        path: what.to_string(),
+        source: detail,
+    }
+}
+
+/// Names the fix for EACCES on another process's /proc entries (ptrace access mode checks).
+pub fn permission_denied(pid: i32, owner: Option<u32>, what: &str) -> CollectError {
+    let me = effective_uid();
+    let owner_text = owner
+        .map(|uid| format!(" (owned by uid {uid})"))
+        .unwrap_or_default();
+    let fix = match owner {
+        Some(uid) if uid == me && !has_capability(CAP_SYS_PTRACE) => {
+            "the target runs as your user but is not dumpable (setuid or PR_SET_DUMPABLE=0); run steady as root with CAP_SYS_PTRACE".to_string()
+        }
+        Some(uid) => format!(
+            "run steady as uid {uid} (e.g. `sudo -u '#{uid}' steady …`) or as root with CAP_SYS_PTRACE; in Kubernetes, `kubectl debug -it POD --target=CONTAINER --profile=general`"
+        ),
+        None => "run steady as the target's user, or as root with CAP_SYS_PTRACE; in Kubernetes, `kubectl debug -it POD --target=CONTAINER --profile=general`".to_string(),
+    };
+    CollectError::PermissionDenied {
+        pid,
+        what: what.to_string(),
+        owner: owner_text,
+        fix,
+    }
+}

@@ -1,0 +1,46 @@
+//! `steady generate --out DIR`: completions and man pages from the clap definition.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+use crate::cli::Cli;
+
+pub fn run(out: &Path) -> Result<()> {
+    let completions = out.join("completions");
+    let man = out.join("man");
+    fs::create_dir_all(&completions)
+        .with_context(|| format!("creating {}", completions.display()))?;
+    fs::create_dir_all(&man).with_context(|| format!("creating {}", man.display()))?;
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
+        let mut cmd = Cli::command();
+        clap_complete::generate_to(shell, &mut cmd, "steady", &completions)
+            .with_context(|| format!("writing {shell} completions"))?;
+    }
+    let cmd = Cli::command();
+    write_man(&cmd, "steady", &man)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("steady-{}", sub.get_name());
+        let sub = sub.clone().name(name.clone());
+        write_man(&sub, &name, &man)?;
+    }
+    Ok(())
+}
+
+fn write_man(cmd: &clap::Command, name: &str, dir: &Path) -> Result<()> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut buf)
+        .with_context(|| format!("rendering the man page {name}"))?;
+    let path = dir.join(format!("{name}.1"));
+    fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))
+}

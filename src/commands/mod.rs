@@ -1,0 +1,23 @@
+//! One file per subcommand: wires collect, analyze and render together, nothing more.
+
+pub mod fds;
+pub mod generate;
+pub mod limits;
+
+use std::path::PathBuf;
+
+use crate::render::Style;
+
+/// How and where to write, decided once from the global flags.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub json: bool,
+    pub style: Style,
+}
+
+/// What every command that reads a process needs to find it.
+#[derive(Debug, Clone)]
+pub struct ProcSource {
+    pub pid: i32,
+    pub proc_root: PathBuf,
+}

@@ -1,0 +1,5 @@
+//! Plain data shared by the collect, analyze and render layers; nothing here does I/O.
+
+pub mod fd;
+pub mod limits;
+pub mod socket;

@@ -1,0 +1,4 @@
+//! Pure parsers: bytes and text from /proc into model data. No I/O here.
+
+pub mod fd_link;
+pub mod net;

@@ -1,0 +1,201 @@
+//! The `steady fds` report for a person at a terminal.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+
+use crate::analyze::census::{Direction, FdGroup};
+use crate::analyze::fds::{FdReport, UsageLevel};
+use crate::model::fd::FdKind;
+use crate::render::text::{self, paint, sanitize};
+use crate::render::{findings, Style};
+
+pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
+    writeln!(
+        out,
+        "{} {}",
+        paint(&format!("PID {}", report.pid), 1, style.color),
+        comm
+    )?;
+    writeln!(out, "  {}", headline(report, style))?;
+    if report.vanished > 0 {
+        writeln!(
+            out,
+            "  {} descriptors closed while they were being read (not counted)",
+            text::count(report.vanished)
+        )?;
+    }
+    if let Some(g) = &report.growth {
+        let eta = g
+            .eta_seconds
+            .map(|s| {
+                format!(
+                    "; soft limit reached in ~{} at this rate",
+                    text::duration(s)
+                )
+            })
+            .unwrap_or_default();
+        let change = format!(
+            "{} ({})",
+            text::signed(g.total_delta),
+            text::rate(g.rate_per_min)
+        );
+        writeln!(
+            out,
+            "  over {}: {} -> {} {}{eta}",
+            text::duration(g.seconds),
+            text::count(g.total_before),
+            text::count(report.total),
+            paint(
+                &change,
+                if g.total_delta > 0 { 31 } else { 32 },
+                style.color
+            ),
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", kinds_table(report, style))?;
+    writeln!(out)?;
+    writeln!(out, "{}", groups_table(report, style))?;
+    if report.groups.len() < report.groups_total {
+        writeln!(
+            out,
+            "  ({} of {} groups; --top 0 shows all)",
+            report.groups.len(),
+            report.groups_total
+        )?;
+    }
+    for finding in &report.findings {
+        writeln!(
+            out,
+            "{} {}",
+            paint("!", 33, style.color),
+            findings::describe(finding, report)
+        )?;
+    }
+    Ok(())
+}
+
+fn headline(report: &FdReport, style: Style) -> String {
+    let mut line = format!("{} open descriptors", text::count(report.total));
+    match (report.limit.soft, report.usage_percent) {
+        (Some(soft), Some(usage)) => {
+            let left = soft.saturating_sub(report.total);
+            let used = format!("{usage:.1}% used, {} left", text::count(left));
+            let code = match report.usage_level {
+                UsageLevel::Critical => 31,
+                UsageLevel::Near => 33,
+                UsageLevel::Normal => 32,
+            };
+            line += &format!(
+                " · soft limit {} ({})",
+                text::count(soft),
+                paint(&used, code, style.color)
+            );
+        }
+        _ => line += " · soft limit unlimited",
+    }
+    line += &format!(" · hard {}", text::limit(report.limit.hard));
+    if let Some(nr_open) = report.nr_open {
+        line += &format!(" · fs.nr_open {}", text::count(nr_open));
+    }
+    line
+}
+
+fn new_table(style: Style) -> Table {
+    let mut table = Table::new();
+    table.load_style(NOTHING);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn kinds_table(report: &FdReport, style: Style) -> Table {
+    let mut table = new_table(style);
+    table.set_header(vec![
+        Cell::new("KIND"),
+        Cell::new("COUNT"),
+        Cell::new("SHARE"),
+    ]);
+    let mut kinds: Vec<(FdKind, u64)> = FdKind::ALL
+        .iter()
+        .map(|k| (*k, report.by_kind[k.index()]))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (kind, n) in kinds {
+        let share = n as f64 * 100.0 / report.total.max(1) as f64;
+        table.add_row(vec![
+            Cell::new(kind.name()),
+            Cell::new(text::count(n)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{share:.1}%")).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    table
+}
+
+fn groups_table(report: &FdReport, style: Style) -> Table {
+    let mut table = new_table(style);
+    let over = report.growth.is_some();
+    let mut header = vec!["COUNT", "KIND", "STATE", "TARGET"];
+    if over {
+        header.splice(0..0, ["DELTA", "RATE", "LIMIT IN"]);
+    }
+    table.set_header(header);
+    for g in &report.groups {
+        let mut row = Vec::new();
+        if over {
+            let delta = g.delta.unwrap_or(0);
+            let cell = Cell::new(text::signed(delta)).set_alignment(CellAlignment::Right);
+            row.push(if delta > 0 { cell.fg(Color::Red) } else { cell });
+            row.push(
+                Cell::new(text::rate(g.rate_per_min.unwrap_or(0.0)))
+                    .set_alignment(CellAlignment::Right),
+            );
+            row.push(Cell::new(
+                g.eta_seconds
+                    .map(|s| format!("~{}", text::duration(s)))
+                    .unwrap_or_else(|| "-".to_string()),
+            ));
+        }
+        row.push(Cell::new(text::count(g.count)).set_alignment(CellAlignment::Right));
+        row.push(Cell::new(kind_label(g)));
+        row.push(Cell::new(g.key.state.as_deref().unwrap_or("")));
+        row.push(Cell::new(target_label(g)));
+        table.add_row(row);
+    }
+    table
+}
+
+fn kind_label(g: &FdGroup) -> String {
+    match g.key.socket_type {
+        Some(ty) => format!("{} {ty}", g.key.kind.name()),
+        None => g.key.kind.name().to_string(),
+    }
+}
+
+fn target_label(g: &FdGroup) -> String {
+    let target = sanitize(&g.key.target);
+    let mut label = match g.key.direction {
+        Some(Direction::Outbound) => format!("-> {target}"),
+        Some(Direction::Listen) => format!("listen {target}"),
+        _ => target,
+    };
+    if g.files > 1 {
+        label += &format!(" ({} files)", text::count(g.files));
+    }
+    if matches!(g.key.kind, FdKind::DeletedFile | FdKind::Memfd) && g.allocated_bytes > 0 {
+        label += &format!(" pins {}", text::bytes(g.allocated_bytes));
+    }
+    if !g.fds.is_empty() {
+        let fds: Vec<String> = g.fds.iter().map(|fd| fd.to_string()).collect();
+        label += &format!(" [fd {}]", fds.join(","));
+    }
+    label
+}

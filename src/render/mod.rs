@@ -1,0 +1,19 @@
+//! Writers of reports: tables for people, JSON for scripts, a progress bar while waiting.
+//! Everything writes to an `impl Write`; nothing here collects or decides.
+
+pub mod fds_json;
+pub mod fds_table;
+pub mod findings;
+pub mod limits_json;
+pub mod limits_table;
+pub mod progress;
+pub mod text;
+
+/// The JSON shape's version; bump it when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a table may look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}

@@ -1,0 +1,34 @@
+//! A progress bar on stderr for anything that waits. indicatif hides it when stderr is not a
+//! terminal, so scripts and CI logs stay clean.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub struct WaitBar {
+    bar: ProgressBar,
+}
+
+impl WaitBar {
+    pub fn new(total: Duration, message: &str) -> WaitBar {
+        let bar = ProgressBar::with_draw_target(
+            Some(total.as_millis() as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {elapsed}/{duration}")
+            .map(|s| s.progress_chars("=> "))
+        {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_string());
+        WaitBar { bar }
+    }
+
+    pub fn set(&self, elapsed: Duration) {
+        self.bar.set_position(elapsed.as_millis() as u64);
+    }
+
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}

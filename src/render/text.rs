@@ -1,0 +1,134 @@
+//! Small text helpers shared by the renderers: sanitising target strings for a terminal,
+//! and numbers, sizes, durations and percentages written the way people read them.
+
+use std::fmt::Write as _;
+
+/// Makes a string from the target safe for a terminal: control characters (ESC, BEL, CR,
+/// C1 controls…) become visible `\x1b`-style escapes instead of acting on the terminal.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            let code = c as u32;
+            if code <= 0xff {
+                let _ = write!(out, "\\x{code:02x}");
+            } else {
+                let _ = write!(out, "\\u{{{code:x}}}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// 19002 → "19,002".
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A signed count with its sign: "+412", "-3", "0".
+pub fn signed(n: i64) -> String {
+    match n {
+        0 => "0".to_string(),
+        n if n > 0 => format!("+{}", count(n as u64)),
+        n => format!("-{}", count(n.unsigned_abs())),
+    }
+}
+
+pub fn rate(per_min: f64) -> String {
+    if per_min.abs() >= 10.0 || per_min == 0.0 {
+        format!("{per_min:+.0}/min")
+    } else {
+        format!("{per_min:+.1}/min")
+    }
+}
+
+/// 7980 → "2h13m", 95 → "1m35s", 12 → "12s", days for the long ones.
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "never".to_string();
+    }
+    let s = seconds.max(0.0).round() as u64;
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) => format!("{m}m{sec:02}s"),
+        (0, _, _) => format!("{h}h{m:02}m"),
+        _ => format!("{d}d{h:02}h"),
+    }
+}
+
+/// Binary units, one decimal: "1.5 GiB".
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub fn limit(v: Option<u64>) -> String {
+    v.map_or_else(|| "unlimited".to_string(), count)
+}
+
+/// Wraps `text` in an ANSI colour when colour is on. `code` is an SGR number (31 red…).
+pub fn paint(text: &str, code: u8, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_defuses_escape_sequences() {
+        assert_eq!(sanitize("/tmp/\x1b[2Jevil\x07"), "/tmp/\\x1b[2Jevil\\x07");
+        assert_eq!(sanitize("line\nbreak\r"), "line\\x0abreak\\x0d");
+        assert_eq!(sanitize("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(sanitize("/var/log/café.log"), "/var/log/café.log");
+    }
+
+    #[test]
+    fn numbers_read_like_people_write_them() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1_048_576), "1,048,576");
+        assert_eq!(signed(412), "+412");
+        assert_eq!(signed(-1200), "-1,200");
+        assert_eq!(rate(412.4), "+412/min");
+        assert_eq!(rate(0.5), "+0.5/min");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536 * 1024 * 1024), "1.5 GiB");
+        assert_eq!(limit(None), "unlimited");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(12.0), "12s");
+        assert_eq!(duration(95.0), "1m35s");
+        assert_eq!(duration(7980.0), "2h13m");
+        assert_eq!(duration(200_000.0), "2d07h");
+        assert_eq!(duration(f64::INFINITY), "never");
+    }
+}
