@@ -92,8 +92,18 @@ fn use_color(mode: ColorMode) -> bool {
 /// clap's message without its "error: " prefix, usage block and tip: one line.
 fn usage_line(err: &clap::Error) -> String {
     let rendered = err.render().to_string();
-    let first = rendered.lines().next().unwrap_or("invalid usage");
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = message.join(" ");
+    let text = joined.strip_prefix("error: ").unwrap_or(&joined);
+    if text.is_empty() {
+        "invalid usage".to_string()
+    } else {
+        text.to_string()
+    }
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use procfs::process::Process;
 use procfs::ProcError;
 
-use crate::collect::caps::{effective_uid, has_capability, CAP_SYS_PTRACE};
+use crate::collect::caps::{capability_names, effective_uid, own_effective_caps, CAP_SYS_PTRACE};
 use crate::error::CollectError;
 
 pub struct Target {
@@ -27,7 +27,7 @@ impl Target {
                 ProcError::Io(ref io, _) if io.kind() == io::ErrorKind::NotFound => {
                     CollectError::NoSuchProcess { pid }
                 }
-                other => describe_proc_error(pid, None, "its /proc entry", other),
+                other => describe_proc_error(pid, &Owner::default(), "its /proc entry", other),
             })?;
         Ok(Target {
             pid,
@@ -86,12 +86,11 @@ impl Target {
         if gone && self.ensure_alive().is_err() {
             return CollectError::ProcessGone { pid: self.pid };
         }
-        describe_proc_error(
-            self.pid,
-            self.owner_uid(),
-            &format!("/proc/{}/{rel}", self.pid),
-            err,
-        )
+        let owner = Owner {
+            uid: self.owner_uid(),
+            permitted_caps: self.process.status().ok().map(|s| s.capprm),
+        };
+        describe_proc_error(self.pid, &owner, &format!("/proc/{}/{rel}", self.pid), err)
     }
 
     /// Same as [`Target::error`] for a plain I/O error (from *at calls on a held directory).
@@ -100,7 +99,16 @@ impl Target {
     }
 }
 
-fn describe_proc_error(pid: i32, owner: Option<u32>, what: &str, err: ProcError) -> CollectError {
+/// Who the target is, as far as permission checks go.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Owner {
+    pub uid: Option<u32>,
+    /// CapPrm of the target: the kernel lets only a process holding at least these read
+    /// the target's descriptors (or one with CAP_SYS_PTRACE in the target's user namespace).
+    pub permitted_caps: Option<u64>,
+}
+
+fn describe_proc_error(pid: i32, owner: &Owner, what: &str, err: ProcError) -> CollectError {
     let denied = match &err {
         ProcError::PermissionDenied(_) => true,
         ProcError::Io(io, _) => io.kind() == io::ErrorKind::PermissionDenied,
@@ -120,24 +128,28 @@ fn describe_proc_error(pid: i32, owner: Option<u32>, what: &str, err: ProcError)
 }
 
 /// Names the fix for EACCES on another process's /proc entries (ptrace access mode checks).
-pub fn permission_denied(pid: i32, owner: Option<u32>, what: &str) -> CollectError {
+pub fn permission_denied(pid: i32, owner: &Owner, what: &str) -> CollectError {
     let me = effective_uid();
-    let owner_text = owner
-        .map(|uid| format!(" (owned by uid {uid})"))
-        .unwrap_or_default();
-    let fix = match owner {
-        Some(uid) if uid == me && !has_capability(CAP_SYS_PTRACE) => {
-            "the target runs as your user but is not dumpable (setuid or PR_SET_DUMPABLE=0); run steady as root with CAP_SYS_PTRACE".to_string()
-        }
-        Some(uid) => format!(
-            "run steady as uid {uid} (e.g. `sudo -u '#{uid}' steady …`) or as root with CAP_SYS_PTRACE; in Kubernetes, `kubectl debug -it POD --target=CONTAINER --profile=general`"
+    let my_caps = own_effective_caps();
+    let extra_caps = owner.permitted_caps.map_or(0, |caps| caps & !my_caps);
+    let kubectl = "in Kubernetes, `kubectl debug -it POD --target=CONTAINER --profile=general`";
+    let fix = match owner.uid {
+        Some(uid) if uid != me && me != 0 => format!(
+            "run steady as uid {uid} (e.g. `sudo -u '#{uid}' steady …`) or as root with CAP_SYS_PTRACE; {kubectl}"
         ),
-        None => "run steady as the target's user, or as root with CAP_SYS_PTRACE; in Kubernetes, `kubectl debug -it POD --target=CONTAINER --profile=general`".to_string(),
+        _ if extra_caps != 0 => format!(
+            "the target holds capabilities this steady lacks ({}), or lives in a user namespace above ours; the kernel lets only a process with at least the target's capabilities read its descriptors — run steady with them (from the host, or a privileged debug container)",
+            capability_names(extra_caps).join(", ")
+        ),
+        _ if my_caps & (1u64 << CAP_SYS_PTRACE) == 0 => format!(
+            "the target may not be dumpable (setuid, or PR_SET_DUMPABLE=0); run steady as root with CAP_SYS_PTRACE; {kubectl}"
+        ),
+        _ => "the kernel refused although steady has CAP_SYS_PTRACE; a security module (Yama ptrace_scope 3, AppArmor, SELinux) may forbid it — check `cat /proc/sys/kernel/yama/ptrace_scope` and the audit log".to_string(),
     };
     CollectError::PermissionDenied {
         pid,
         what: what.to_string(),
-        owner: owner_text,
+        owner: owner.uid.map(|uid| format!(" (owned by uid {uid})")).unwrap_or_default(),
         fix,
     }
 }

@@ -26,7 +26,9 @@ pub fn run(out: &Path) -> Result<()> {
         clap_complete::generate_to(shell, &mut cmd, "steady", &completions)
             .with_context(|| format!("writing {shell} completions"))?;
     }
-    let cmd = Cli::command();
+    let mut cmd = Cli::command();
+    // Building propagates global flags and the version into the subcommands' pages.
+    cmd.build();
     write_man(&cmd, "steady", &man)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("steady-{}", sub.get_name());

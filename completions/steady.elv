@@ -1,0 +1,70 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[steady] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'steady'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'steady'= {
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand fds 'Count open file descriptors by kind and group them so the pile-up stands out'
+            cand limits 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+            cand generate 'Write shell completions and man pages (for packaging)'
+        }
+        &'steady;fds'= {
+            cand --top 'Show this many groups (0 for all)'
+            cand --over 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'steady;limits'= {
+            cand --set-nofile 'Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --all 'Show every resource limit, not only RLIMIT_NOFILE'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'steady;generate'= {
+            cand --out 'Directory to write completions/ and man/ into'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,43 @@
+//! The committed completions/ and man/ must be what the clap definition generates now.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn completions_and_man_pages_are_fresh() {
+    let fresh = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["generate", "--out"])
+        .arg(fresh.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["completions", "man"] {
+        let committed = repo.join(dir);
+        let generated = fresh.path().join(dir);
+        assert_eq!(
+            files(&committed),
+            files(&generated),
+            "{dir}/ is stale: run `cargo run -- generate --out .` and commit"
+        );
+        for name in files(&generated) {
+            assert!(
+                fs::read(committed.join(&name)).unwrap() == fs::read(generated.join(&name)).unwrap(),
+                "{dir}/{name} is stale: run `cargo run -- generate --out .` and commit"
+            );
+        }
+    }
+    let man = files(&fresh.path().join("man"));
+    assert_eq!(man, ["steady-fds.1", "steady-limits.1", "steady.1"]);
+}
