@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use support::{proc_nofile, steady, steady_command, steady_json, stderr_of, Target};
+use support::{proc_nofile, stderr_of, steady, steady_command, steady_json, Target};
 
 #[derive(Debug, Deserialize)]
 struct FdsDoc {
@@ -86,8 +86,20 @@ struct Change {
 }
 
 const MIX: &[&str] = &[
-    "--pipes", "3", "--tcp", "5", "--unix-pairs", "4", "--files", "2", "--deleted", "2",
-    "--eventfds", "3", "--lifetime", "60",
+    "--pipes",
+    "3",
+    "--tcp",
+    "5",
+    "--unix-pairs",
+    "4",
+    "--files",
+    "2",
+    "--deleted",
+    "2",
+    "--eventfds",
+    "3",
+    "--lifetime",
+    "60",
 ];
 
 fn group<'a>(doc: &'a FdsDoc, kind: &str, target: &str) -> &'a Group {
@@ -130,12 +142,24 @@ fn fds_counts_a_known_mix_exactly() {
     .into_iter()
     .collect();
     for (kind, count) in &doc.by_kind {
-        assert_eq!(*count, want.get(kind.as_str()).copied().unwrap_or(0), "by_kind.{kind}");
+        assert_eq!(
+            *count,
+            want.get(kind.as_str()).copied().unwrap_or(0),
+            "by_kind.{kind}"
+        );
     }
     for kind in [
-        "netlink", "socket_other", "pidfd", "io_uring", "anon_other", "other",
+        "netlink",
+        "socket_other",
+        "pidfd",
+        "io_uring",
+        "anon_other",
+        "other",
     ] {
-        assert!(doc.by_kind.contains_key(kind), "by_kind lists {kind} even at zero");
+        assert!(
+            doc.by_kind.contains_key(kind),
+            "by_kind lists {kind} even at zero"
+        );
     }
     assert_eq!(doc.total, want.values().sum::<u64>());
     assert_eq!(doc.groups.iter().map(|g| g.count).sum::<u64>(), doc.total);
@@ -143,10 +167,16 @@ fn fds_counts_a_known_mix_exactly() {
 
     let port = target.port;
     let outbound = group(&doc, "tcp", &format!("127.0.0.1:{port}"));
-    assert_eq!((outbound.count, outbound.state.as_deref()), (5, Some("ESTABLISHED")));
+    assert_eq!(
+        (outbound.count, outbound.state.as_deref()),
+        (5, Some("ESTABLISHED"))
+    );
     assert_eq!(outbound.direction.as_deref(), Some("outbound"));
     let inbound = group(&doc, "tcp", &format!("127.0.0.1 -> :{port}"));
-    assert_eq!((inbound.count, inbound.direction.as_deref()), (5, Some("inbound")));
+    assert_eq!(
+        (inbound.count, inbound.direction.as_deref()),
+        (5, Some("inbound"))
+    );
     let listen = group(&doc, "tcp", &format!(":{port}"));
     assert_eq!((listen.count, listen.state.as_deref()), (1, Some("LISTEN")));
 
@@ -165,15 +195,28 @@ fn fds_counts_a_known_mix_exactly() {
         assert!(deleted.allocated_bytes.unwrap() >= 64 * 1024, "{deleted:?}");
         let fd = deleted.fds[0];
         let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", target.pid)).unwrap();
-        assert_eq!(link.to_str().unwrap(), format!("{} (deleted)", path.display()));
+        assert_eq!(
+            link.to_str().unwrap(),
+            format!("{} (deleted)", path.display())
+        );
     }
     assert_eq!(group(&doc, "device", "/dev/null").count, 2);
     assert_eq!(group(&doc, "eventfd", "eventfd").count, 3);
     assert_eq!(group(&doc, "pipe", "pipe").count, 7);
 
     let (soft, hard) = proc_nofile(target.pid);
-    assert_eq!(doc.limit, Limit { soft: parse_limit(&soft), hard: parse_limit(&hard) });
-    let nr_open: u64 = std::fs::read_to_string("/proc/sys/fs/nr_open").unwrap().trim().parse().unwrap();
+    assert_eq!(
+        doc.limit,
+        Limit {
+            soft: parse_limit(&soft),
+            hard: parse_limit(&hard)
+        }
+    );
+    let nr_open: u64 = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert_eq!(doc.nr_open, Some(nr_open));
     assert!(doc.over.is_none());
     assert!(doc.findings.is_empty(), "{:?}", doc.findings);
@@ -185,7 +228,11 @@ fn fds_top_limits_the_groups_but_not_the_totals() {
     let (doc, _) = steady_json::<FdsDoc>(&["fds", &target.pid_arg(), "--top", "3"]);
     assert_eq!(doc.groups.len(), 3);
     assert!(doc.groups_total > 3);
-    assert_eq!(doc.groups[0].kind, "unix", "the largest group comes first: {:?}", doc.groups);
+    assert_eq!(
+        doc.groups[0].kind, "unix",
+        "the largest group comes first: {:?}",
+        doc.groups
+    );
     assert_eq!(doc.groups[0].count, 8);
     assert!(doc.groups.windows(2).all(|w| w[0].count >= w[1].count));
 }
@@ -194,7 +241,16 @@ fn fds_top_limits_the_groups_but_not_the_totals() {
 fn fds_over_finds_the_growing_group_and_its_rate() {
     let target = Target::spawn(
         "fd_mix",
-        &["--leak", "tcp", "--leak-every-ms", "40", "--leak-max", "2000", "--lifetime", "60"],
+        &[
+            "--leak",
+            "tcp",
+            "--leak-every-ms",
+            "40",
+            "--leak-max",
+            "2000",
+            "--lifetime",
+            "60",
+        ],
     );
     let (doc, code) = steady_json::<FdsDoc>(&["fds", &target.pid_arg(), "--over", "2s"]);
     assert_eq!(code, 1, "growth is a finding: {:?}", doc.findings);
@@ -202,11 +258,17 @@ fn fds_over_finds_the_growing_group_and_its_rate() {
     assert!(over.seconds >= 2.0 && over.seconds < 4.0, "{over:?}");
     // Each leak opens a client and accepts the server end: two descriptors per 40 ms.
     assert!(over.total_delta >= 40, "{over:?}");
-    assert_eq!(doc.total as i64 - over.total_before as i64, over.total_delta);
+    assert_eq!(
+        doc.total as i64 - over.total_before as i64,
+        over.total_delta
+    );
     assert!(over.rate_per_min > 1000.0, "{over:?}");
     let eta = over.eta_seconds.expect("an ETA while growing");
     let room = (doc.limit.soft.unwrap() - doc.total) as f64;
-    assert!((eta - room * 60.0 / over.rate_per_min).abs() < 1.0, "{over:?}");
+    assert!(
+        (eta - room * 60.0 / over.rate_per_min).abs() < 1.0,
+        "{over:?}"
+    );
 
     let top = &doc.groups[0];
     assert_eq!(top.kind, "tcp", "{:?}", doc.groups);
@@ -217,9 +279,16 @@ fn fds_over_finds_the_growing_group_and_its_rate() {
     assert!(top.rate_per_min.unwrap() > 500.0, "{top:?}");
     assert!(top.eta_seconds.is_some());
     // The two ends grow together; nothing else grows.
-    let growing: Vec<&Group> = doc.groups.iter().filter(|g| g.delta.unwrap_or(0) > 0).collect();
+    let growing: Vec<&Group> = doc
+        .groups
+        .iter()
+        .filter(|g| g.delta.unwrap_or(0) > 0)
+        .collect();
     assert_eq!(growing.len(), 2, "{growing:?}");
-    assert!(doc.findings.iter().any(|f| f.kind == "growing" && f.message.contains("/min")));
+    assert!(doc
+        .findings
+        .iter()
+        .any(|f| f.kind == "growing" && f.message.contains("/min")));
 }
 
 #[test]
@@ -228,11 +297,20 @@ fn fds_table_is_readable_and_plain_off_a_terminal() {
     let out = steady(&["fds", &target.pid_arg()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(&format!("PID {} fd_mix", target.pid)), "{text}");
+    assert!(
+        text.contains(&format!("PID {} fd_mix", target.pid)),
+        "{text}"
+    );
     assert!(text.contains("open descriptors"), "{text}");
     assert!(text.contains("ESTABLISHED"), "{text}");
-    assert!(text.contains(&format!("-> 127.0.0.1:{}", target.port)), "{text}");
-    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal:\n{text}");
+    assert!(
+        text.contains(&format!("-> 127.0.0.1:{}", target.port)),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal:\n{text}"
+    );
 
     let coloured = steady(&["fds", &target.pid_arg(), "--color", "always"]);
     assert!(String::from_utf8_lossy(&coloured.stdout).contains('\x1b'));
@@ -245,8 +323,16 @@ fn limits_match_proc_and_count_descriptors() {
     assert_eq!(code, 0);
     assert_eq!(doc.pid, target.pid);
     let (soft, hard) = proc_nofile(target.pid);
-    assert_eq!(doc.nofile, Limit { soft: parse_limit(&soft), hard: parse_limit(&hard) });
-    let open = std::fs::read_dir(format!("/proc/{}/fd", target.pid)).unwrap().count() as u64;
+    assert_eq!(
+        doc.nofile,
+        Limit {
+            soft: parse_limit(&soft),
+            hard: parse_limit(&hard)
+        }
+    );
+    let open = std::fs::read_dir(format!("/proc/{}/fd", target.pid))
+        .unwrap()
+        .count() as u64;
     assert_eq!(doc.open_fds, open);
     assert!(doc.nr_open.is_some());
     let all = doc.all.expect("--all lists every limit");
@@ -265,7 +351,11 @@ fn set_nofile_changes_the_live_process_within_the_hard_limit() {
     assert_eq!(code, 0);
     let change = doc.change.expect("a change section");
     assert_eq!(change.after.soft, Some(4096));
-    assert_eq!(change.after.hard, parse_limit(&hard), "the hard limit stays");
+    assert_eq!(
+        change.after.hard,
+        parse_limit(&hard),
+        "the hard limit stays"
+    );
     assert_eq!(proc_nofile(target.pid), ("4096".to_string(), hard.clone()));
     assert_eq!(doc.nofile.soft, Some(4096));
 
@@ -282,7 +372,11 @@ fn set_nofile_refuses_what_would_harm_or_cannot_work() {
 
     let below = steady(&["limits", &pid, "--set-nofile", "5"]);
     assert_eq!(below.status.code(), Some(2));
-    assert!(stderr_of(&below).contains("below the"), "{}", stderr_of(&below));
+    assert!(
+        stderr_of(&below).contains("below the"),
+        "{}",
+        stderr_of(&below)
+    );
 
     let over_hard = steady(&["limits", &pid, "--set-nofile", "30000"]);
     assert_eq!(over_hard.status.code(), Some(2));
@@ -290,16 +384,29 @@ fn set_nofile_refuses_what_would_harm_or_cannot_work() {
 
     let over_nr_open = steady(&["limits", &pid, "--set-nofile", "100:99999999"]);
     assert_eq!(over_nr_open.status.code(), Some(2));
-    assert!(stderr_of(&over_nr_open).contains("fs.nr_open"), "{}", stderr_of(&over_nr_open));
+    assert!(
+        stderr_of(&over_nr_open).contains("fs.nr_open"),
+        "{}",
+        stderr_of(&over_nr_open)
+    );
 
     if !support::has_capability(24) {
         let raise_hard = steady(&["limits", &pid, "--set-nofile", "100:30000"]);
         assert_eq!(raise_hard.status.code(), Some(2));
-        assert!(stderr_of(&raise_hard).contains("CAP_SYS_RESOURCE"), "{}", stderr_of(&raise_hard));
+        assert!(
+            stderr_of(&raise_hard).contains("CAP_SYS_RESOURCE"),
+            "{}",
+            stderr_of(&raise_hard)
+        );
     }
     assert_eq!(proc_nofile(target.pid), before, "a refusal changes nothing");
     for out in [below, over_hard, over_nr_open] {
-        assert_eq!(stderr_of(&out).lines().count(), 1, "one line: {}", stderr_of(&out));
+        assert_eq!(
+            stderr_of(&out).lines().count(),
+            1,
+            "one line: {}",
+            stderr_of(&out)
+        );
     }
 }
 
@@ -334,15 +441,21 @@ fn a_process_that_has_exited_is_reported_as_exited() {
     // A child we do not reap stays a zombie: its PID exists, its descriptors are gone.
     let mut child = Command::new("true").stdout(Stdio::null()).spawn().unwrap();
     let pid = child.id();
-    assert!(support::wait_until(std::time::Duration::from_secs(5), || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| s.contains(") Z "))
-            .unwrap_or(false)
-    }));
+    assert!(support::wait_until(
+        std::time::Duration::from_secs(5),
+        || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| s.contains(") Z "))
+                .unwrap_or(false)
+        }
+    ));
     let out = steady(&["fds", &pid.to_string()]);
     let _ = child.wait();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr_of(&out).trim(), format!("steady: process {pid} exited"));
+    assert_eq!(
+        stderr_of(&out).trim(),
+        format!("steady: process {pid} exited")
+    );
 }
 
 #[test]

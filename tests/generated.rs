@@ -33,7 +33,8 @@ fn completions_and_man_pages_are_fresh() {
         );
         for name in files(&generated) {
             assert!(
-                fs::read(committed.join(&name)).unwrap() == fs::read(generated.join(&name)).unwrap(),
+                fs::read(committed.join(&name)).unwrap()
+                    == fs::read(generated.join(&name)).unwrap(),
                 "{dir}/{name} is stale: run `cargo run -- generate --out .` and commit"
             );
         }

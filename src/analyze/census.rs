@@ -298,3 +298,300 @@ fn unix_key(s: &UnixSocket) -> GroupKey {
         socket_type: Some(socket_type),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fd::PathType;
+    use crate::model::socket::{NetlinkSocket, UnixSocket};
+
+    fn entry(fd: i32, target: LinkTarget) -> FdEntry {
+        FdEntry {
+            fd,
+            target,
+            path_type: PathType::Unknown,
+            allocated_bytes: 0,
+            file_id: None,
+        }
+    }
+
+    fn tcp(inode: u64, state: TcpState, local: &str, remote: &str) -> SocketRow {
+        SocketRow::Inet(InetSocket {
+            proto: InetProto::Tcp,
+            inode,
+            state,
+            local: local.parse().unwrap(),
+            remote: remote.parse().unwrap(),
+        })
+    }
+
+    fn find<'a>(census: &'a FdCensus, kind: FdKind, target: &str) -> &'a FdGroup {
+        census
+            .groups
+            .iter()
+            .find(|g| g.key.kind == kind && g.key.target == target)
+            .unwrap_or_else(|| panic!("no {kind:?} {target} in {:#?}", census.groups))
+    }
+
+    #[test]
+    fn sockets_group_by_direction_state_and_endpoint() {
+        let mut census = Census::new(4);
+        for (fd, inode) in [
+            (3, 100),
+            (4, 101),
+            (5, 102),
+            (6, 103),
+            (7, 104),
+            (8, 105),
+            (9, 106),
+        ] {
+            census.add(entry(fd, LinkTarget::Socket(inode)));
+        }
+        // fd 10 is a dup of socket 101: two descriptors, one socket.
+        census.add(entry(10, LinkTarget::Socket(101)));
+        census.end_fd_scan();
+        let rows = [
+            tcp(100, TcpState::Listen, "0.0.0.0:8080", "0.0.0.0:0"),
+            tcp(
+                101,
+                TcpState::Established,
+                "10.0.0.2:41000",
+                "10.0.3.7:5432",
+            ),
+            tcp(
+                102,
+                TcpState::Established,
+                "10.0.0.2:41001",
+                "10.0.3.7:5432",
+            ),
+            tcp(103, TcpState::CloseWait, "10.0.0.2:41002", "10.0.3.7:5432"),
+            tcp(
+                104,
+                TcpState::Established,
+                "10.0.0.2:8080",
+                "10.0.9.1:50000",
+            ),
+            tcp(
+                105,
+                TcpState::Established,
+                "10.0.0.2:8080",
+                "10.0.9.1:50001",
+            ),
+            // Another process's listener in the same namespace, and its connection.
+            tcp(999, TcpState::Listen, "0.0.0.0:9090", "0.0.0.0:0"),
+            SocketRow::Netlink(NetlinkSocket {
+                inode: 106,
+                protocol: 0,
+            }),
+        ];
+        for row in rows {
+            if census.wants_socket(row.inode())
+                || matches!(&row, SocketRow::Inet(s) if s.state == TcpState::Listen)
+            {
+                census.add_socket_row(row);
+            }
+        }
+        let done = census.finish(0);
+        assert_eq!(done.total, 8);
+        assert_eq!(done.kind_count(FdKind::Tcp), 7);
+        assert_eq!(done.kind_count(FdKind::Netlink), 1);
+        assert_eq!(done.kind_count(FdKind::SocketOther), 0);
+
+        let out = done
+            .groups
+            .iter()
+            .find(|g| {
+                g.key.target == "10.0.3.7:5432" && g.key.state.as_deref() == Some("ESTABLISHED")
+            })
+            .unwrap();
+        assert_eq!(out.count, 3, "two sockets, one of them dup'd");
+        assert_eq!(out.key.direction, Some(Direction::Outbound));
+        let wait = done
+            .groups
+            .iter()
+            .find(|g| g.key.state.as_deref() == Some("CLOSE_WAIT"))
+            .unwrap();
+        assert_eq!((wait.count, wait.key.target.as_str()), (1, "10.0.3.7:5432"));
+        let inbound = find(&done, FdKind::Tcp, "10.0.9.1 -> :8080");
+        assert_eq!(
+            (inbound.count, inbound.key.direction),
+            (2, Some(Direction::Inbound))
+        );
+        let listen = find(&done, FdKind::Tcp, ":8080");
+        assert_eq!(listen.key.direction, Some(Direction::Listen));
+        assert_eq!(find(&done, FdKind::Netlink, "route").count, 1);
+        assert!(
+            done.groups.iter().all(|g| g.key.target != ":9090"),
+            "not ours"
+        );
+    }
+
+    #[test]
+    fn sockets_missing_from_every_table_are_socket_other() {
+        let mut census = Census::new(4);
+        census.add(entry(3, LinkTarget::Socket(7)));
+        census.add(entry(4, LinkTarget::Socket(8)));
+        census.end_fd_scan();
+        census.add_socket_row(SocketRow::Unix(UnixSocket {
+            inode: 8,
+            ty: UnixType::Dgram,
+            state: UnixState::Unconnected,
+            path: Some("/dev/log".into()),
+        }));
+        let done = census.finish(2);
+        assert_eq!(done.vanished, 2);
+        assert_eq!(done.kind_count(FdKind::SocketOther), 1);
+        assert_eq!(done.kind_count(FdKind::Unix), 1);
+        let log = find(&done, FdKind::Unix, "/dev/log");
+        assert_eq!(log.key.socket_type, Some("dgram"));
+        assert_eq!(log.key.state.as_deref(), Some("UNCONNECTED"));
+    }
+
+    #[test]
+    fn deleted_files_pin_their_bytes_once_per_file() {
+        let mut census = Census::new(2);
+        let deleted = |fd, id| FdEntry {
+            fd,
+            target: LinkTarget::Path {
+                path: "/var/log/app.log".into(),
+                deleted: true,
+            },
+            path_type: PathType::Regular,
+            allocated_bytes: 1 << 20,
+            file_id: Some(id),
+        };
+        census.add(deleted(5, (1, 10)));
+        census.add(deleted(6, (1, 10))); // the same file, opened twice
+        census.add(deleted(7, (1, 11))); // an older rotation of the same name
+        census.end_fd_scan();
+        let done = census.finish(0);
+        let g = find(&done, FdKind::DeletedFile, "/var/log/app.log");
+        assert_eq!(g.count, 3);
+        assert_eq!(g.allocated_bytes, 2 << 20);
+        assert_eq!(g.fds, vec![5, 6], "samples are capped");
+    }
+
+    #[test]
+    fn pipes_together_anon_inodes_by_kind() {
+        let mut census = Census::new(4);
+        for fd in 0..6 {
+            census.add(entry(fd, LinkTarget::Pipe(fd as u64 / 2)));
+        }
+        census.add(entry(6, LinkTarget::Anon("eventfd".into())));
+        census.add(entry(7, LinkTarget::Anon("bpf-map".into())));
+        census.add(entry(8, LinkTarget::Anon("bpf-map".into())));
+        census.end_fd_scan();
+        let done = census.finish(0);
+        assert_eq!(find(&done, FdKind::Pipe, "pipe").count, 6);
+        assert_eq!(find(&done, FdKind::AnonOther, "bpf-map").count, 2);
+        assert_eq!(done.kind_count(FdKind::Eventfd), 1);
+        assert_eq!(done.groups.len(), 3);
+    }
+}
+
+/// Replays a recorded /proc snapshot (tests/fixtures/proc) of the fd_mix target: its fd links
+/// and its namespace's socket tables, as the kernel printed them.
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::model::fd::PathType;
+    use crate::parse::fd_link::parse_link;
+    use crate::parse::net::{parse_inet_row, parse_netlink_row, parse_unix_row};
+
+    const LINKS: &str = include_str!("../../tests/fixtures/proc/fd-links.txt");
+    const TCP: &str = include_str!("../../tests/fixtures/proc/net-tcp");
+    const UDP: &str = include_str!("../../tests/fixtures/proc/net-udp");
+    const UNIX: &str = include_str!("../../tests/fixtures/proc/net-unix");
+    const NETLINK: &str = include_str!("../../tests/fixtures/proc/net-netlink");
+
+    #[test]
+    fn every_recorded_row_parses() {
+        assert_eq!(
+            TCP.lines()
+                .skip(1)
+                .filter_map(|l| parse_inet_row(InetProto::Tcp, l))
+                .count(),
+            8
+        );
+        assert_eq!(
+            UDP.lines()
+                .skip(1)
+                .filter_map(|l| parse_inet_row(InetProto::Udp, l))
+                .count(),
+            1
+        );
+        assert_eq!(UNIX.lines().skip(1).filter_map(parse_unix_row).count(), 7);
+        assert_eq!(
+            NETLINK
+                .lines()
+                .skip(1)
+                .filter_map(parse_netlink_row)
+                .count(),
+            10
+        );
+    }
+
+    #[test]
+    fn recorded_target_groups_as_expected() {
+        let mut census = Census::new(4);
+        for line in LINKS.lines() {
+            let (fd, link) = line.split_once(' ').unwrap();
+            census.add(FdEntry {
+                fd: fd.parse().unwrap(),
+                target: parse_link(link.trim_end()),
+                path_type: PathType::Unknown,
+                allocated_bytes: 0,
+                file_id: None,
+            });
+        }
+        census.end_fd_scan();
+        let rows = TCP
+            .lines()
+            .filter_map(|l| parse_inet_row(InetProto::Tcp, l).map(SocketRow::Inet))
+            .chain(
+                UDP.lines()
+                    .filter_map(|l| parse_inet_row(InetProto::Udp, l).map(SocketRow::Inet)),
+            )
+            .chain(
+                UNIX.lines()
+                    .filter_map(|l| parse_unix_row(l).map(SocketRow::Unix)),
+            )
+            .chain(
+                NETLINK
+                    .lines()
+                    .filter_map(|l| parse_netlink_row(l).map(SocketRow::Netlink)),
+            );
+        for row in rows {
+            census.add_socket_row(row);
+        }
+        let done = census.finish(0);
+        let mut got: Vec<(String, String, u64)> = done
+            .groups
+            .iter()
+            .filter(|g| matches!(g.key.kind, FdKind::Tcp | FdKind::Udp | FdKind::Unix))
+            .map(|g| {
+                (
+                    g.key.target.clone(),
+                    g.key.state.clone().unwrap_or_default(),
+                    g.count,
+                )
+            })
+            .collect();
+        got.sort();
+        let want = [
+            ("(unnamed)", "CONNECTED", 4),
+            ("/tmp/mix/fd_mix.sock", "LISTEN", 1),
+            ("127.0.0.1 -> :45153", "ESTABLISHED", 3),
+            ("127.0.0.1:45153", "ESTABLISHED", 3),
+            (":36257", "UNCONN", 1),
+            (":45153", "LISTEN", 1),
+        ];
+        let want: Vec<(String, String, u64)> = want
+            .iter()
+            .map(|(t, s, n)| (t.to_string(), s.to_string(), *n))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(done.total, 22);
+        assert_eq!(done.kind_count(FdKind::SocketOther), 0);
+    }
+}

@@ -254,3 +254,168 @@ fn parent_dir(path: &str) -> Option<&str> {
     let cut = path.rfind('/')?;
     Some(if cut == 0 { "/" } else { &path[..cut] })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::census::GroupKey;
+
+    fn group(kind: FdKind, target: &str, count: u64) -> FdGroup {
+        let mut g = FdGroup::new(GroupKey {
+            kind,
+            target: target.to_string(),
+            state: None,
+            direction: None,
+            socket_type: None,
+        });
+        g.count = count;
+        g
+    }
+
+    fn census(groups: Vec<FdGroup>) -> FdCensus {
+        let mut by_kind = [0; FdKind::ALL.len()];
+        for g in &groups {
+            by_kind[g.key.kind.index()] += g.count;
+        }
+        FdCensus {
+            total: groups.iter().map(|g| g.count).sum(),
+            vanished: 0,
+            by_kind,
+            groups,
+        }
+    }
+
+    fn input(before: Option<(FdCensus, f64)>, after: FdCensus, soft: Option<u64>) -> ReportInput {
+        ReportInput {
+            pid: 42,
+            comm: Some("api".into()),
+            limit: LimitPair { soft, hard: soft },
+            nr_open: Some(1_048_576),
+            before,
+            after,
+            top: 0,
+        }
+    }
+
+    #[test]
+    fn many_files_in_one_directory_are_one_group() {
+        let mut groups: Vec<FdGroup> = (0..10)
+            .map(|i| group(FdKind::File, &format!("/var/log/app/req-{i}.log"), 1))
+            .collect();
+        groups.push(group(FdKind::File, "/etc/hosts", 1));
+        groups.extend((0..3).map(|i| group(FdKind::File, &format!("/data/seg-{i}"), 2)));
+        let report = build_report(
+            input(None, census(groups), Some(1024)),
+            &FdPolicy::default(),
+        );
+        let targets: Vec<(&str, u64, u64)> = report
+            .groups
+            .iter()
+            .map(|g| (g.key.target.as_str(), g.count, g.files))
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                ("/var/log/app/*", 10, 10),
+                ("/data/seg-0", 2, 1),
+                ("/data/seg-1", 2, 1),
+                ("/data/seg-2", 2, 1),
+                ("/etc/hosts", 1, 1),
+            ]
+        );
+        assert_eq!(report.total, 17);
+        assert!(report.findings.is_empty());
+    }
+
+    #[test]
+    fn growth_rates_and_time_to_the_soft_limit() {
+        let before = census(vec![
+            group(FdKind::Tcp, "10.0.3.7:5432", 400),
+            group(FdKind::Pipe, "pipe", 10),
+        ]);
+        let after = census(vec![
+            group(FdKind::Tcp, "10.0.3.7:5432", 520),
+            group(FdKind::Pipe, "pipe", 10),
+            group(FdKind::Eventfd, "eventfd", 1),
+        ]);
+        // +121 in 60 s with 1024 - 531 = 493 left: ~244 s to go.
+        let report = build_report(
+            input(Some((before, 60.0)), after, Some(1024)),
+            &FdPolicy::default(),
+        );
+        let growth = report.growth.as_ref().unwrap();
+        assert_eq!((growth.total_before, growth.total_delta), (410, 121));
+        assert_eq!(growth.rate_per_min, 121.0);
+        assert!((growth.eta_seconds.unwrap() - 493.0 * 60.0 / 121.0).abs() < 1e-9);
+        let top = &report.groups[0];
+        assert_eq!(
+            (top.key.target.as_str(), top.delta),
+            ("10.0.3.7:5432", Some(120))
+        );
+        assert_eq!(top.rate_per_min, Some(120.0));
+        assert!((top.eta_seconds.unwrap() - 493.0 * 60.0 / 120.0).abs() < 1e-9);
+        let pipe = report
+            .groups
+            .iter()
+            .find(|g| g.key.kind == FdKind::Pipe)
+            .unwrap();
+        assert_eq!((pipe.delta, pipe.eta_seconds), (Some(0), None));
+        assert!(matches!(report.findings[..], [Finding::Growing { .. }]));
+    }
+
+    #[test]
+    fn groups_that_closed_show_as_shrinking() {
+        let before = census(vec![
+            group(FdKind::Pipe, "pipe", 4),
+            group(FdKind::File, "/tmp/x", 1),
+        ]);
+        let after = census(vec![group(FdKind::Pipe, "pipe", 4)]);
+        let report = build_report(
+            input(Some((before, 10.0)), after, Some(1024)),
+            &FdPolicy::default(),
+        );
+        let gone = report
+            .groups
+            .iter()
+            .find(|g| g.key.target == "/tmp/x")
+            .unwrap();
+        assert_eq!((gone.count, gone.delta), (0, Some(-1)));
+        assert_eq!(report.growth.unwrap().total_delta, -1);
+        assert!(report.findings.is_empty(), "shrinking is not a finding");
+    }
+
+    #[test]
+    fn near_the_limit_is_a_finding_and_unlimited_has_no_percent() {
+        let near = census(vec![group(FdKind::Tcp, "10.0.3.7:5432", 900)]);
+        let report = build_report(input(None, near.clone(), Some(1024)), &FdPolicy::default());
+        assert_eq!(report.usage_level, UsageLevel::Near);
+        assert!(matches!(report.findings[..], [Finding::NearLimit { .. }]));
+        let report = build_report(input(None, near.clone(), Some(920)), &FdPolicy::default());
+        assert_eq!(report.usage_level, UsageLevel::Critical);
+        let report = build_report(input(None, near, None), &FdPolicy::default());
+        assert_eq!(
+            (report.usage_percent, report.headroom_percent),
+            (None, None)
+        );
+        assert!(report.findings.is_empty());
+    }
+
+    #[test]
+    fn empty_process_and_top_cut() {
+        let report = build_report(
+            input(None, census(vec![]), Some(1024)),
+            &FdPolicy::default(),
+        );
+        assert_eq!((report.total, report.groups.len()), (0, 0));
+        let many = census(
+            (0..5)
+                .map(|i| group(FdKind::Pipe, &format!("p{i}"), i + 1))
+                .collect(),
+        );
+        let mut with_top = input(None, many, Some(1024));
+        with_top.top = 2;
+        let report = build_report(with_top, &FdPolicy::default());
+        assert_eq!((report.groups.len(), report.groups_total), (2, 5));
+        assert_eq!(report.groups[0].count, 5);
+    }
+}

@@ -149,7 +149,10 @@ pub fn permission_denied(pid: i32, owner: &Owner, what: &str) -> CollectError {
     CollectError::PermissionDenied {
         pid,
         what: what.to_string(),
-        owner: owner.uid.map(|uid| format!(" (owned by uid {uid})")).unwrap_or_default(),
+        owner: owner
+            .uid
+            .map(|uid| format!(" (owned by uid {uid})"))
+            .unwrap_or_default(),
         fix,
     }
 }

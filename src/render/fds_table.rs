@@ -23,8 +23,8 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
     if report.vanished > 0 {
         writeln!(
             out,
-            "  {} descriptors closed while they were being read (not counted)",
-            text::count(report.vanished)
+            "  {} closed while being read (not counted)",
+            text::plural(report.vanished, "descriptor", "descriptors")
         )?;
     }
     if let Some(g) = &report.growth {
@@ -188,7 +188,7 @@ fn target_label(g: &FdGroup) -> String {
         _ => target,
     };
     if g.files > 1 {
-        label += &format!(" ({} files)", text::count(g.files));
+        label += &format!(" ({})", text::plural(g.files, "file", "files"));
     }
     if matches!(g.key.kind, FdKind::DeletedFile | FdKind::Memfd) && g.allocated_bytes > 0 {
         label += &format!(" pins {}", text::bytes(g.allocated_bytes));

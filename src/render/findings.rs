@@ -5,12 +5,23 @@ use crate::render::text;
 
 pub fn describe(finding: &Finding, report: &FdReport) -> String {
     match finding {
-        Finding::NearLimit { usage_percent } => format!(
-            "{} descriptors open, {usage_percent:.1}% of the soft limit {} — raise it now with `steady limits {} --set-nofile N`, then find the pile-up below",
-            text::count(report.total),
-            text::limit(report.limit.soft),
-            report.pid
-        ),
+        Finding::NearLimit { usage_percent } => {
+            let action = match (report.limit.soft, report.limit.hard) {
+                (Some(soft), Some(hard)) if hard > soft => format!(
+                    "buy time with `steady limits {} --set-nofile {hard}` (up to the hard limit), then find the pile-up below",
+                    report.pid
+                ),
+                _ => format!(
+                    "the soft limit is already the hard limit, so only CAP_SYS_RESOURCE can raise it (`steady limits {} --set-nofile N:N`); find the pile-up below and plan a restart before it is reached",
+                    report.pid
+                ),
+            };
+            format!(
+                "{} descriptors open, {usage_percent:.1}% of the soft limit {} — {action}",
+                text::count(report.total),
+                text::limit(report.limit.soft),
+            )
+        }
         Finding::Growing {
             rate_per_min,
             eta_seconds,

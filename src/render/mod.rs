@@ -17,3 +17,6 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Style {
     pub color: bool,
 }
+
+#[cfg(test)]
+mod snapshots;

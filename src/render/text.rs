@@ -45,7 +45,9 @@ pub fn signed(n: i64) -> String {
 }
 
 pub fn rate(per_min: f64) -> String {
-    if per_min.abs() >= 10.0 || per_min == 0.0 {
+    if per_min == 0.0 {
+        "0/min".to_string()
+    } else if per_min.abs() >= 10.0 {
         format!("{per_min:+.0}/min")
     } else {
         format!("{per_min:+.1}/min")
@@ -65,6 +67,11 @@ pub fn duration(seconds: f64) -> String {
         (0, _, _) => format!("{h}h{m:02}m"),
         _ => format!("{d}d{h:02}h"),
     }
+}
+
+/// "1 descriptor", "2 descriptors".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
 /// Binary units, one decimal: "1.5 GiB".
@@ -118,6 +125,9 @@ mod tests {
         assert_eq!(signed(-1200), "-1,200");
         assert_eq!(rate(412.4), "+412/min");
         assert_eq!(rate(0.5), "+0.5/min");
+        assert_eq!(rate(0.0), "0/min");
+        assert_eq!(plural(1, "file", "files"), "1 file");
+        assert_eq!(plural(1200, "file", "files"), "1,200 files");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536 * 1024 * 1024), "1.5 GiB");
         assert_eq!(limit(None), "unlimited");

@@ -73,7 +73,10 @@ impl Drop for Target {
 /// builds examples; `cargo test --test e2e` does not, so build it then.
 fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     let path = profile_dir.join("examples").join(name);
     if !path.exists() {
         let status = Command::new(env!("CARGO"))

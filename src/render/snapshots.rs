@@ -1,0 +1,179 @@
+//! Snapshot tests: fixed reports rendered as table and JSON, compared with the files in
+//! tests/fixtures/snapshots. `STEADY_UPDATE_SNAPSHOTS=1 cargo test snapshots` rewrites them.
+
+use std::path::PathBuf;
+
+use crate::analyze::census::{Direction, FdCensus, FdGroup, GroupKey};
+use crate::analyze::fds::{build_report, FdReport, ReportInput};
+use crate::analyze::limits::LimitsReport;
+use crate::analyze::policy::FdPolicy;
+use crate::model::fd::FdKind;
+use crate::model::limits::{LimitPair, NamedLimit};
+use crate::render::{fds_json, fds_table, limits_json, limits_table, Style};
+
+fn check(name: &str, rendered: Vec<u8>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots")
+        .join(name);
+    let rendered = String::from_utf8(rendered).unwrap();
+    if std::env::var_os("STEADY_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &rendered).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run STEADY_UPDATE_SNAPSHOTS=1 cargo test",
+            path.display()
+        )
+    });
+    assert_eq!(
+        rendered, want,
+        "{name} changed; if intended, STEADY_UPDATE_SNAPSHOTS=1 cargo test"
+    );
+}
+
+fn group(
+    kind: FdKind,
+    target: &str,
+    state: Option<&str>,
+    direction: Option<Direction>,
+    count: u64,
+) -> FdGroup {
+    let mut g = FdGroup::new(GroupKey {
+        kind,
+        target: target.to_string(),
+        state: state.map(str::to_string),
+        direction,
+        socket_type: None,
+    });
+    g.count = count;
+    g
+}
+
+fn census(groups: Vec<FdGroup>) -> FdCensus {
+    let mut by_kind = [0; FdKind::ALL.len()];
+    for g in &groups {
+        by_kind[g.key.kind.index()] += g.count;
+    }
+    FdCensus {
+        total: groups.iter().map(|g| g.count).sum(),
+        vanished: 1,
+        by_kind,
+        groups,
+    }
+}
+
+fn groups(upstream: u64) -> Vec<FdGroup> {
+    let mut deleted = group(
+        FdKind::DeletedFile,
+        "/var/log/api/access.log",
+        None,
+        None,
+        1,
+    );
+    deleted.allocated_bytes = 3 << 30;
+    deleted.fds = vec![17];
+    let mut unix = group(
+        FdKind::Unix,
+        "/run/api/\x1b[31mctl.sock",
+        Some("LISTEN"),
+        None,
+        1,
+    );
+    unix.key.socket_type = Some("stream");
+    vec![
+        group(
+            FdKind::Tcp,
+            "10.0.3.7:5432",
+            Some("ESTABLISHED"),
+            Some(Direction::Outbound),
+            upstream,
+        ),
+        group(
+            FdKind::Tcp,
+            "10.0.9.1 -> :8080",
+            Some("ESTABLISHED"),
+            Some(Direction::Inbound),
+            40,
+        ),
+        group(
+            FdKind::Tcp,
+            ":8080",
+            Some("LISTEN"),
+            Some(Direction::Listen),
+            1,
+        ),
+        group(FdKind::Pipe, "pipe", None, None, 6),
+        group(FdKind::Eventpoll, "eventpoll", None, None, 1),
+        deleted,
+        unix,
+    ]
+}
+
+fn report(over: bool) -> FdReport {
+    let top = if over { 5 } else { 0 };
+    let input = ReportInput {
+        pid: 4242,
+        comm: Some("api".to_string()),
+        limit: LimitPair {
+            soft: Some(20_000),
+            hard: Some(20_000),
+        },
+        nr_open: Some(1_048_576),
+        before: over.then(|| (census(groups(15_000)), 300.0)),
+        after: census(groups(17_060)),
+        top,
+    };
+    build_report(input, &FdPolicy::default())
+}
+
+#[test]
+fn fds_table() {
+    let mut out = Vec::new();
+    fds_table::write(&report(false), Style { color: false }, &mut out).unwrap();
+    check("fds.txt", out);
+}
+
+#[test]
+fn fds_over_table() {
+    let mut out = Vec::new();
+    fds_table::write(&report(true), Style { color: false }, &mut out).unwrap();
+    check("fds-over.txt", out);
+}
+
+#[test]
+fn fds_json() {
+    let mut out = Vec::new();
+    fds_json::write(&report(true), &mut out).unwrap();
+    check("fds-over.json", out);
+}
+
+fn limits_report() -> LimitsReport {
+    LimitsReport {
+        pid: 4242,
+        comm: Some("api".to_string()),
+        nofile: LimitPair { soft: Some(65_536), hard: Some(65_536) },
+        nr_open: Some(1_048_576),
+        open_fds: 1_200,
+        all: Some(vec![
+            NamedLimit { name: "open_files", unit: "files", limit: LimitPair { soft: Some(65_536), hard: Some(65_536) } },
+            NamedLimit { name: "address_space", unit: "bytes", limit: LimitPair { soft: None, hard: None } },
+        ]),
+        change: Some((LimitPair { soft: Some(1024), hard: Some(65_536) }, LimitPair { soft: Some(65_536), hard: Some(65_536) })),
+        notes: vec!["Go programs raise their own soft limit to the hard limit at start; for them the hard limit is the one that matters".to_string()],
+    }
+}
+
+#[test]
+fn limits_table() {
+    let mut out = Vec::new();
+    limits_table::write(&limits_report(), Style { color: false }, &mut out).unwrap();
+    check("limits.txt", out);
+}
+
+#[test]
+fn limits_json() {
+    let mut out = Vec::new();
+    limits_json::write(&limits_report(), &mut out).unwrap();
+    check("limits.json", out);
+}
