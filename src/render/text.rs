@@ -48,7 +48,8 @@ pub fn rate(per_min: f64) -> String {
     if per_min == 0.0 {
         "0/min".to_string()
     } else if per_min.abs() >= 10.0 {
-        format!("{per_min:+.0}/min")
+        let whole = per_min.round() as i64;
+        format!("{}/min", signed(whole))
     } else {
         format!("{per_min:+.1}/min")
     }
@@ -124,6 +125,8 @@ mod tests {
         assert_eq!(signed(412), "+412");
         assert_eq!(signed(-1200), "-1,200");
         assert_eq!(rate(412.4), "+412/min");
+        assert_eq!(rate(1186.2), "+1,186/min");
+        assert_eq!(rate(-25.0), "-25/min");
         assert_eq!(rate(0.5), "+0.5/min");
         assert_eq!(rate(0.0), "0/min");
         assert_eq!(plural(1, "file", "files"), "1 file");
