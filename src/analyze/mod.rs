@@ -2,5 +2,6 @@
 
 pub mod census;
 pub mod fds;
+pub mod heap;
 pub mod limits;
 pub mod policy;

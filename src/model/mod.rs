@@ -2,4 +2,6 @@
 
 pub mod fd;
 pub mod limits;
+pub mod memory;
+pub mod profile;
 pub mod socket;

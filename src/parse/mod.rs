@@ -1,4 +1,6 @@
 //! Pure parsers: bytes and text from /proc into model data. No I/O here.
 
 pub mod fd_link;
+pub mod memstats;
 pub mod net;
+pub mod pprof;
