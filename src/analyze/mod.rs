@@ -3,5 +3,7 @@
 pub mod census;
 pub mod fds;
 pub mod heap;
+pub mod ledger;
 pub mod limits;
 pub mod policy;
+pub mod smaps;

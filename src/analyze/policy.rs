@@ -28,3 +28,25 @@ impl Default for FdPolicy {
         }
     }
 }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeapPolicy {
+    /// Growth below this, between two snapshots, is noise: GC timing alone moves the heap by
+    /// a few MiB.
+    pub min_growth_bytes: i64,
+    /// Live objects count as flat while they grew by less than this share of what RSS (or the
+    /// in-use spans) grew: the rest of the growth is then fragmentation, not new objects.
+    pub live_share_for_fragmentation: f64,
+    /// A mapping counts as grown from this many bytes of RSS (smaps diffs).
+    pub min_mapping_growth_bytes: i64,
+}
+
+impl Default for HeapPolicy {
+    fn default() -> Self {
+        HeapPolicy {
+            min_growth_bytes: 4 * 1024 * 1024,
+            live_share_for_fragmentation: 0.25,
+            min_mapping_growth_bytes: 1024 * 1024,
+        }
+    }
+}

@@ -15,3 +15,11 @@ pub fn wait(total: Duration, mut tick: impl FnMut(Duration)) {
         thread::sleep((total - elapsed).min(Duration::from_millis(100)));
     }
 }
+
+/// Seconds since the epoch, as data for snapshots and samples.
+pub fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

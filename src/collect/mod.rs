@@ -2,8 +2,12 @@
 
 pub mod caps;
 pub mod clock;
+pub mod endpoint;
 pub mod exe;
 pub mod fds;
+pub mod http;
 pub mod limits;
+pub mod memory;
 pub mod net;
 pub mod process;
+pub mod snapshot;

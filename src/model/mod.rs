@@ -1,7 +1,9 @@
 //! Plain data shared by the collect, analyze and render layers; nothing here does I/O.
 
 pub mod fd;
+pub mod go;
 pub mod limits;
 pub mod memory;
 pub mod profile;
+pub mod snapshot;
 pub mod socket;

@@ -1,0 +1,186 @@
+//! Finds the target's pprof endpoint without an agent: the TCP ports the process itself
+//! listens on, each probed with a short GET /debug/pprof/.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::collect::http;
+use crate::collect::process::Target;
+use crate::collect::{fds, net};
+use crate::error::CollectError;
+use crate::model::fd::LinkTarget;
+use crate::model::socket::{InetProto, SocketRow, TcpState};
+
+/// How long one probe may take: a pprof index answers in milliseconds.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
+const PROBE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Where the target serves /debug/pprof, e.g. `http://127.0.0.1:6060/debug/pprof`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub base: String,
+}
+
+impl Endpoint {
+    /// `profile` with its query, e.g. `heap?debug=1`.
+    pub fn url(&self, profile: &str) -> String {
+        format!("{}/{profile}", self.base)
+    }
+
+    /// From `--url`: the handler's base, with or without `/debug/pprof`.
+    pub fn from_url(url: &str) -> Endpoint {
+        let trimmed = url.trim_end_matches('/');
+        let base = match trimmed.find("/debug/pprof") {
+            Some(at) => trimmed[..at + "/debug/pprof".len()].to_string(),
+            None => format!("{trimmed}/debug/pprof"),
+        };
+        Endpoint { base }
+    }
+
+    pub fn from_port(port: u16) -> Endpoint {
+        Endpoint {
+            base: format!("http://127.0.0.1:{port}/debug/pprof"),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum DiscoverError {
+    #[error(transparent)]
+    Collect(#[from] CollectError),
+
+    #[error("process {pid} listens on no TCP port, so it serves no /debug/pprof — for a Go service, import net/http/pprof and serve it on a loopback port; steady still reads /proc (try `steady heap snapshot {pid}` for smaps)")]
+    NoListeners { pid: i32 },
+
+    #[error("none of the {count} TCP ports process {pid} listens on ({ports}) serves /debug/pprof — give the address with --url or --port")]
+    NotFound {
+        pid: i32,
+        count: usize,
+        ports: String,
+    },
+
+    #[error("process {pid} is in another network namespace, so its loopback ports are not reachable from here — run steady inside its pod (`kubectl exec`, or `kubectl debug --target`), or give a reachable --url")]
+    OtherNetns { pid: i32 },
+}
+
+/// The TCP addresses the target itself listens on, from its descriptors and its namespace.
+pub fn listening_addresses(target: &Target) -> Result<Vec<SocketAddr>, CollectError> {
+    let mut inodes = HashSet::new();
+    fds::scan_fds(target, |entry| {
+        if let LinkTarget::Socket(inode) = entry.target {
+            inodes.insert(inode);
+        }
+    })?;
+    let mut addrs = Vec::new();
+    net::read_socket_tables(
+        target,
+        |inode| inodes.contains(&inode),
+        |row| {
+            if let SocketRow::Inet(s) = row {
+                if s.proto == InetProto::Tcp
+                    && s.state == TcpState::Listen
+                    && inodes.contains(&s.inode)
+                {
+                    addrs.push(s.local);
+                }
+            }
+        },
+    )?;
+    addrs.sort();
+    addrs.dedup();
+    Ok(addrs)
+}
+
+/// Probes each address the target listens on (wildcards through loopback) and returns the
+/// first that serves the pprof index. Only the target's own addresses are ever contacted.
+pub fn discover(target: &Target) -> Result<Endpoint, DiscoverError> {
+    if in_other_netns(target) {
+        return Err(DiscoverError::OtherNetns { pid: target.pid });
+    }
+    let addrs = listening_addresses(target)?;
+    if addrs.is_empty() {
+        return Err(DiscoverError::NoListeners { pid: target.pid });
+    }
+    for addr in &addrs {
+        let endpoint = Endpoint {
+            base: format!("http://{}/debug/pprof", reachable(*addr)),
+        };
+        if let Ok(page) = http::get(
+            &format!("{}/", endpoint.base),
+            PROBE_TIMEOUT,
+            PROBE_MAX_BYTES,
+        ) {
+            let text = String::from_utf8_lossy(&page.body);
+            if text.contains("/debug/pprof/") || text.contains("Types of profiles available") {
+                return Ok(endpoint);
+            }
+        }
+    }
+    Err(DiscoverError::NotFound {
+        pid: target.pid,
+        count: addrs.len(),
+        ports: addrs
+            .iter()
+            .map(|a| a.port().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// A wildcard listener is reached through the loopback address of its family.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// True only when both namespace links can be read and differ.
+fn in_other_netns(target: &Target) -> bool {
+    let ours = std::fs::read_link("/proc/self/ns/net");
+    let theirs = std::fs::read_link(
+        target
+            .proc_root()
+            .join(target.pid.to_string())
+            .join("ns/net"),
+    );
+    matches!((ours, theirs), (Ok(a), Ok(b)) if a != b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_wildcards() {
+        assert_eq!(
+            Endpoint::from_url("http://10.0.0.5:6060").base,
+            "http://10.0.0.5:6060/debug/pprof"
+        );
+        assert_eq!(
+            Endpoint::from_url("http://127.0.0.1:6060/debug/pprof/heap?gc=1").base,
+            "http://127.0.0.1:6060/debug/pprof"
+        );
+        assert_eq!(
+            Endpoint::from_port(6060).url("heap?debug=1"),
+            "http://127.0.0.1:6060/debug/pprof/heap?debug=1"
+        );
+        assert_eq!(
+            reachable("0.0.0.0:80".parse().unwrap()).to_string(),
+            "127.0.0.1:80"
+        );
+        assert_eq!(
+            reachable("[::]:80".parse().unwrap()).to_string(),
+            "[::1]:80"
+        );
+        assert_eq!(
+            reachable("10.0.0.2:80".parse().unwrap()).to_string(),
+            "10.0.0.2:80"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! Plain-HTTP GETs to the target's own endpoints, bounded in time and size.
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum FetchError {
+    #[error("{url} did not answer within {timeout:?} — the endpoint may be busy or filtered; raise --timeout, or check the address with --url")]
+    Timeout { url: String, timeout: Duration },
+
+    #[error("cannot connect to {url}: {reason} — is the service listening there? give the right address with --url or --port")]
+    Connect { url: String, reason: String },
+
+    #[error("{url} answered HTTP {status} — {hint}")]
+    Status {
+        url: String,
+        status: u16,
+        hint: String,
+    },
+
+    #[error("{url} sent more than {limit} bytes — raise --max-bytes if the profile is really that large")]
+    TooLarge { url: String, limit: u64 },
+
+    #[error("reading {url} failed: {reason}")]
+    Other { url: String, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub url: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// GET `url` with an overall `timeout` and at most `max_bytes` of body. Redirects are not
+/// followed: an endpoint that redirects is not the target's own pprof handler.
+pub fn get(url: &str, timeout: Duration, max_bytes: u64) -> Result<Fetched, FetchError> {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent("steady")
+            .build(),
+    );
+    let mut response = agent
+        .get(url)
+        .call()
+        .map_err(|err| classify(url, timeout, err))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        let hint = match status {
+            404 => "no pprof handler there: the service must import net/http/pprof (or serve it on another port: --port)".to_string(),
+            401 | 403 => "the endpoint wants credentials; fetch the profile yourself and pass the file".to_string(),
+            _ => "the endpoint failed; try again, or pass a profile file".to_string(),
+        };
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status,
+            hint,
+        });
+    }
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(max_bytes)
+        .read_to_vec()
+        .map_err(|err| match err {
+            ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge {
+                url: url.to_string(),
+                limit: max_bytes,
+            },
+            other => classify(url, timeout, other),
+        })?;
+    Ok(Fetched {
+        url: url.to_string(),
+        content_type,
+        body,
+    })
+}
+
+fn classify(url: &str, timeout: Duration, err: ureq::Error) -> FetchError {
+    match err {
+        ureq::Error::Timeout(_) => FetchError::Timeout {
+            url: url.to_string(),
+            timeout,
+        },
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => FetchError::Timeout {
+                url: url.to_string(),
+                timeout,
+            },
+            _ => FetchError::Connect {
+                url: url.to_string(),
+                reason: io.to_string(),
+            },
+        },
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => FetchError::Connect {
+            url: url.to_string(),
+            reason: err.to_string(),
+        },
+        other => FetchError::Other {
+            url: url.to_string(),
+            reason: other.to_string(),
+        },
+    }
+}

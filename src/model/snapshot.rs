@@ -1,0 +1,38 @@
+//! A heap snapshot: what was true of the process at one moment. Stored as JSON next to the
+//! profile bytes (which are kept exactly as served, so `go tool pprof FILE` reads them).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::go::{GoEnv, GoInfo};
+use crate::model::memory::{CgroupMemory, Mapping, MemStats, ProcMemory};
+
+pub const SNAPSHOT_SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    pub schema_version: u32,
+    /// Seconds since the epoch, when the snapshot was taken.
+    pub taken_at: f64,
+    pub pid: i32,
+    pub comm: Option<String>,
+    pub exe: Option<String>,
+    pub go: Option<GoInfo>,
+    pub go_env: Option<GoEnv>,
+    /// The pprof handler the profile came from.
+    pub endpoint: Option<String>,
+    /// The profile file's name, next to this JSON, when there is one.
+    pub profile_file: Option<String>,
+    pub memory: ProcMemory,
+    pub memstats: Option<MemStats>,
+    pub cgroup: Option<CgroupMemory>,
+    /// /proc/PID/smaps, for processes without a profile endpoint.
+    pub mappings: Option<Vec<Mapping>>,
+    pub warnings: Vec<String>,
+}
+
+/// A snapshot in memory: its facts and, for Go targets, the profile bytes as served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub meta: SnapshotMeta,
+    pub profile: Option<Vec<u8>>,
+}
