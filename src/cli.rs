@@ -85,6 +85,17 @@ change), 0 otherwise, 2 on error or refusal."
     )]
     Limits(LimitsArgs),
 
+    /// Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps
+    #[command(
+        long_about = "Heap profiles of a live service without an agent: steady finds the target's /debug/pprof \
+endpoint among the TCP ports the process itself listens on, fetches the heap profile (never anything that stops the \
+target's world), and reads what the kernel says of its memory. For processes without an endpoint it records \
+/proc/PID/smaps instead.\n\nA SOURCE is a PID (a live snapshot is taken) or a file written by `steady heap \
+snapshot` (or any pprof heap profile, e.g. from `curl .../debug/pprof/heap`).\n\nExit status: `diff` exits 1 \
+when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapshot` and `top` exit 0; 2 on error."
+    )]
+    Heap(HeapArgs),
+
     /// Write shell completions and man pages (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -118,6 +129,114 @@ pub struct LimitsArgs {
     /// Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)
     #[arg(long, value_parser = parse_nofile, value_name = "SOFT[:HARD]")]
     pub set_nofile: Option<NofileRequest>,
+}
+
+#[derive(Debug, Args)]
+pub struct HeapArgs {
+    #[command(subcommand)]
+    pub action: HeapAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HeapAction {
+    /// Save the heap profile exactly as served (go tool pprof reads it) with what was true then
+    Snapshot(HeapSnapshotArgs),
+    /// The functions (or lines) holding the most memory in one profile
+    Top(HeapTopArgs),
+    /// What grew between two profiles, or over a window of a live process
+    Diff(HeapDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HeapSnapshotArgs {
+    /// Process ID of the target
+    #[arg(value_parser = parse_pid)]
+    pub pid: i32,
+
+    /// Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HeapTopArgs {
+    /// A PID, or a snapshot / pprof file
+    pub source: String,
+
+    #[command(flatten)]
+    pub view: ProfileViewArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HeapDiffArgs {
+    /// The earlier snapshot file, or a PID with --over
+    pub base: String,
+
+    /// The later snapshot file (or PID); leave out with --over
+    pub new: Option<String>,
+
+    /// Take both snapshots of the live PID, this long apart (e.g. 30m)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub over: Option<Duration>,
+
+    #[command(flatten)]
+    pub view: ProfileViewArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileViewArgs {
+    /// Which values to read (Go leaves the profile's default unset)
+    #[arg(long, value_name = "TYPE", default_value = "inuse_space",
+          value_parser = ["inuse_space", "inuse_objects", "alloc_space", "alloc_objects"])]
+    pub sample: String,
+
+    /// Per file:line instead of per function
+    #[arg(long)]
+    pub lines: bool,
+
+    /// Sort by cumulative instead of flat values
+    #[arg(long)]
+    pub cum: bool,
+
+    /// Show this many entries (0 for all)
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+
+    /// Write a flame graph (a differential one for diff) as SVG
+    #[arg(long, value_name = "FILE.svg")]
+    pub flame: Option<PathBuf>,
+
+    /// Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table
+    #[arg(long)]
+    pub folded: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)
+    #[arg(long, value_name = "URL", conflicts_with = "port")]
+    pub url: Option<String>,
+
+    /// The loopback port that serves /debug/pprof, instead of discovering it
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Ask the runtime for a GC first (?gc=1), so the profile shows what is live now
+    #[arg(long)]
+    pub gc: bool,
+
+    /// Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)
+    #[arg(long, value_parser = parse_bytes, default_value = "256MiB", value_name = "SIZE")]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +289,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
     }
     Ok(total)
+}
+
+/// `1048576`, `512KiB`, `64MiB`, `1GiB` (also KB/MB/GB, read as binary units).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let bad = || format!("`{text}` is not a size; write e.g. 64MiB, 512KiB or 1048576");
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(factor).ok_or_else(bad)
 }
 
 fn parse_nofile(text: &str) -> Result<NofileRequest, String> {
@@ -228,6 +364,15 @@ mod tests {
         assert!(parse_pid("-1").is_err());
         assert!(parse_pid("abc").is_err());
         assert!(parse_pid("99999999999").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("1048576"), Ok(1 << 20));
+        assert_eq!(parse_bytes("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_bytes("512kb"), Ok(512 << 10));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("12XB").is_err());
     }
 
     #[test]

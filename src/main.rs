@@ -6,8 +6,12 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::Parser;
 
-use steady::cli::{Cli, ColorMode, Command};
+use steady::analyze::heap::Granularity;
+use steady::cli::{Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
+use steady::collect::endpoint::Endpoint;
+use steady::collect::snapshot::FetchOptions;
 use steady::commands::fds::FdsOptions;
+use steady::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
 use steady::commands::limits::LimitsOptions;
 use steady::commands::{self, Output, ProcSource};
 use steady::exit::{Outcome, TROUBLE};
@@ -70,6 +74,36 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             };
             commands::limits::run(&opts, &output, &mut out)?
         }
+        Command::Heap(args) => {
+            let (request, view, fetch) = heap_request(&args.action);
+            let opts = HeapOptions {
+                proc_root: cli.global.proc_root.clone(),
+                fetch: FetchOptions {
+                    endpoint: fetch
+                        .url
+                        .as_deref()
+                        .map(Endpoint::from_url)
+                        .or(fetch.port.map(Endpoint::from_port)),
+                    gc: fetch.gc,
+                    timeout: cli.global.timeout,
+                    max_bytes: fetch.max_bytes,
+                    allow_smaps: true,
+                },
+                view: ViewOptions {
+                    sample: view.map_or_else(|| "inuse_space".to_string(), |v| v.sample.clone()),
+                    granularity: if view.is_some_and(|v| v.lines) {
+                        Granularity::Lines
+                    } else {
+                        Granularity::Functions
+                    },
+                    by_cum: view.is_some_and(|v| v.cum),
+                    top: view.map_or(20, |v| v.top),
+                    flame: view.and_then(|v| v.flame.clone()),
+                    folded: view.is_some_and(|v| v.folded),
+                },
+            };
+            commands::heap::run(&request, &opts, &output, &mut out)?
+        }
         Command::Generate(args) => {
             commands::generate::run(&args.out)?;
             Outcome::Steady
@@ -77,6 +111,35 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     };
     out.flush()?;
     Ok(outcome)
+}
+
+fn heap_request(action: &HeapAction) -> (HeapRequest, Option<&ProfileViewArgs>, &FetchArgs) {
+    match action {
+        HeapAction::Snapshot(a) => (
+            HeapRequest::Snapshot {
+                pid: a.pid,
+                out: a.out.clone(),
+            },
+            None,
+            &a.fetch,
+        ),
+        HeapAction::Top(a) => (
+            HeapRequest::Top {
+                source: a.source.clone(),
+            },
+            Some(&a.view),
+            &a.fetch,
+        ),
+        HeapAction::Diff(a) => (
+            HeapRequest::Diff {
+                base: a.base.clone(),
+                new: a.new.clone(),
+                over: a.over,
+            },
+            Some(&a.view),
+            &a.fetch,
+        ),
+    }
 }
 
 fn use_color(mode: ColorMode) -> bool {

@@ -3,6 +3,7 @@
 pub mod census;
 pub mod fds;
 pub mod heap;
+pub mod heap_report;
 pub mod ledger;
 pub mod limits;
 pub mod policy;

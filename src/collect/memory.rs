@@ -24,26 +24,55 @@ pub fn read_proc_memory(target: &Target) -> Result<ProcMemory, CollectError> {
     })
 }
 
-/// The process's cgroup v2 memory usage and limit. None on cgroup v1 or when unreadable.
+/// The memory usage and limit of the process's cgroup: v2 (unified, also the hybrid
+/// layout's /unified mount), else the v1 memory controller. None when unreadable.
 pub fn read_cgroup_memory(target: &Target, cgroup_root: &Path) -> Option<CgroupMemory> {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut target.open_relative("cgroup").ok()?, &mut text).ok()?;
-    // cgroup v2 has the single line "0::/path".
-    let path = text
-        .lines()
-        .find_map(|l| l.strip_prefix("0::"))?
+    let mut v2_path = None;
+    let mut v1_path = None;
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if id == "0" && controllers.is_empty() {
+            v2_path = Some(path.trim().to_string());
+        } else if controllers.split(',').any(|c| c == "memory") {
+            v1_path = Some(path.trim().to_string());
+        }
+    }
+    let read = |dir: &Path, name: &str| fs::read_to_string(dir.join(name)).ok();
+    if let Some(path) = &v2_path {
+        for mount in [cgroup_root.to_path_buf(), cgroup_root.join("unified")] {
+            let dir = mount.join(path.trim_start_matches('/'));
+            if let Some(max) = read(&dir, "memory.max") {
+                return Some(CgroupMemory {
+                    path: path.clone(),
+                    usage: read(&dir, "memory.current").and_then(|v| v.trim().parse().ok()),
+                    limit: match max.trim() {
+                        "max" => None,
+                        n => n.parse().ok(),
+                    },
+                });
+            }
+        }
+    }
+    let path = v1_path?;
+    let dir = cgroup_root
+        .join("memory")
+        .join(path.trim_start_matches('/'));
+    // v1 writes "no limit" as the largest page-aligned i64.
+    let limit = read(&dir, "memory.limit_in_bytes")?
         .trim()
-        .to_string();
-    let dir = cgroup_root.join(path.trim_start_matches('/'));
-    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
-    let usage = read("memory.current").and_then(|v| v.trim().parse().ok());
-    // Inside a cgroup namespace the path can be "/" while the files sit at the mount root.
-    let limit_text = read("memory.max")?;
-    let limit = match limit_text.trim() {
-        "max" => None,
-        n => n.parse().ok(),
-    };
-    Some(CgroupMemory { path, usage, limit })
+        .parse::<u64>()
+        .ok()?;
+    Some(CgroupMemory {
+        path,
+        usage: read(&dir, "memory.usage_in_bytes").and_then(|v| v.trim().parse().ok()),
+        limit: (limit < (1 << 62)).then_some(limit),
+    })
 }
 
 pub fn read_smaps(target: &Target) -> Result<Vec<Mapping>, CollectError> {

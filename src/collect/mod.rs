@@ -11,3 +11,4 @@ pub mod memory;
 pub mod net;
 pub mod process;
 pub mod snapshot;
+pub mod snapshot_file;

@@ -2,6 +2,7 @@
 
 pub mod fds;
 pub mod generate;
+pub mod heap;
 pub mod limits;
 
 use std::path::PathBuf;

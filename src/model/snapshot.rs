@@ -36,3 +36,25 @@ pub struct Snapshot {
     pub meta: SnapshotMeta,
     pub profile: Option<Vec<u8>>,
 }
+
+impl SnapshotMeta {
+    /// For a bare profile file with no facts beside it.
+    pub fn bare() -> SnapshotMeta {
+        SnapshotMeta {
+            schema_version: SNAPSHOT_SCHEMA,
+            taken_at: 0.0,
+            pid: 0,
+            comm: None,
+            exe: None,
+            go: None,
+            go_env: None,
+            endpoint: None,
+            profile_file: None,
+            memory: ProcMemory::default(),
+            memstats: None,
+            cgroup: None,
+            mappings: None,
+            warnings: Vec::new(),
+        }
+    }
+}

@@ -4,6 +4,10 @@
 pub mod fds_json;
 pub mod fds_table;
 pub mod findings;
+pub mod flame;
+pub mod heap_json;
+pub mod heap_table;
+pub mod heap_text;
 pub mod limits_json;
 pub mod limits_table;
 pub mod progress;

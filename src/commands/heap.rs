@@ -1,0 +1,286 @@
+//! `steady heap snapshot|top|diff`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::analyze::heap::{self, Granularity};
+use crate::analyze::heap_report::{self, Decoded, View};
+use crate::analyze::policy::HeapPolicy;
+use crate::collect::process::Target;
+use crate::collect::snapshot::{take_snapshot, FetchOptions};
+use crate::collect::{clock, snapshot_file};
+use crate::commands::Output;
+use crate::exit::Outcome;
+use crate::model::profile::Profile;
+use crate::model::snapshot::Snapshot;
+use crate::parse::pprof::decode_profile;
+use crate::render::progress::WaitBar;
+use crate::render::{flame, heap_json, heap_table};
+
+/// Where cgroup v2 is mounted; the target's cgroup path is read below it.
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+
+#[derive(Debug, Clone)]
+pub struct ViewOptions {
+    pub sample: String,
+    pub granularity: Granularity,
+    pub by_cum: bool,
+    pub top: usize,
+    pub flame: Option<PathBuf>,
+    pub folded: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeapOptions {
+    pub proc_root: PathBuf,
+    pub fetch: FetchOptions,
+    pub view: ViewOptions,
+}
+
+#[derive(Debug, Clone)]
+pub enum HeapRequest {
+    Snapshot {
+        pid: i32,
+        out: Option<PathBuf>,
+    },
+    Top {
+        source: String,
+    },
+    Diff {
+        base: String,
+        new: Option<String>,
+        over: Option<Duration>,
+    },
+}
+
+pub fn run(
+    request: &HeapRequest,
+    opts: &HeapOptions,
+    output: &Output,
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    match request {
+        HeapRequest::Snapshot { pid, out: path } => {
+            snapshot(*pid, path.as_deref(), opts, output, out)
+        }
+        HeapRequest::Top { source } => top(source, opts, output, out),
+        HeapRequest::Diff { base, new, over } => {
+            diff(base, new.as_deref(), *over, opts, output, out)
+        }
+    }
+}
+
+fn live(pid: i32, opts: &HeapOptions) -> Result<Snapshot> {
+    let target = Target::open(pid, &opts.proc_root)?;
+    Ok(take_snapshot(&target, &opts.fetch, Path::new(CGROUP_ROOT))?)
+}
+
+/// A SOURCE is a file when one exists by that name, else a PID.
+fn load(source: &str, opts: &HeapOptions) -> Result<(String, Snapshot)> {
+    if !Path::new(source).exists() {
+        if let Ok(pid) = crate::cli::parse_pid(source) {
+            return Ok((format!("PID {pid}"), live(pid, opts)?));
+        }
+    }
+    let snapshot = snapshot_file::load(Path::new(source), opts.fetch.max_bytes)?;
+    Ok((source.to_string(), snapshot))
+}
+
+fn decode(label: &str, snapshot: &Snapshot, max_bytes: u64) -> Result<Option<Profile>> {
+    snapshot
+        .profile
+        .as_ref()
+        .map(|bytes| decode_profile(bytes, label, max_bytes))
+        .transpose()
+        .map_err(Into::into)
+}
+
+fn view(opts: &ViewOptions) -> View<'_> {
+    View {
+        sample: &opts.sample,
+        granularity: opts.granularity,
+        by_cum: opts.by_cum,
+        top: opts.top,
+    }
+}
+
+fn snapshot(
+    pid: i32,
+    path: Option<&Path>,
+    opts: &HeapOptions,
+    output: &Output,
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    let snap = live(pid, opts)?;
+    // Refuse to store something that is not a profile: decode it once before writing.
+    decode(
+        &format!("the heap profile of PID {pid}"),
+        &snap,
+        opts.fetch.max_bytes,
+    )?;
+    let path = path
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| snapshot_file::default_path(&snap));
+    let files = snapshot_file::save(&snap, &path)?;
+    let mut meta = snap.meta.clone();
+    meta.profile_file = snap.profile.as_ref().map(|_| path.display().to_string());
+    if output.json {
+        heap_json::write_snapshot(&meta, &files, snap.profile.is_some(), out)?;
+    } else {
+        heap_table::write_snapshot(&meta, &files, output.style, out)?;
+    }
+    Ok(Outcome::Steady)
+}
+
+fn top(source: &str, opts: &HeapOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
+    let (label, snap) = load(source, opts)?;
+    let profile = decode(&label, &snap, opts.fetch.max_bytes)?;
+    if let Some(p) = &profile {
+        let index = heap_report::sample_index(p, &opts.view.sample)?;
+        let lines: Vec<String> = heap::folded(p, index, opts.view.granularity)
+            .into_iter()
+            .map(|(stack, v)| format!("{stack} {v}"))
+            .collect();
+        if let Some(svg) = &opts.view.flame {
+            let title = format!("{} — {}", label, opts.view.sample);
+            write_file(svg, |w| {
+                flame::write_svg(&lines, &title, unit_name(p, index), w)
+            })?;
+        }
+        if opts.view.folded {
+            flame::write_folded(&lines, out)?;
+            return Ok(Outcome::Steady);
+        }
+    }
+    let report = heap_report::build_top(
+        Decoded {
+            label,
+            meta: &snap.meta,
+            profile,
+        },
+        view(&opts.view),
+    )?;
+    if output.json {
+        heap_json::write_top(&report, out)?;
+    } else {
+        heap_table::write_top(&report, output.style, out)?;
+    }
+    Ok(Outcome::Steady)
+}
+
+fn diff(
+    base: &str,
+    new: Option<&str>,
+    over: Option<Duration>,
+    opts: &HeapOptions,
+    output: &Output,
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    let ((base_label, base_snap), (new_label, new_snap)) = match (new, over) {
+        (None, Some(over)) => {
+            let pid = crate::cli::parse_pid(base)
+                .map_err(|e| anyhow::anyhow!("--over takes a PID, and `{base}` is not one: {e}"))?;
+            let first = live(pid, opts)?;
+            let bar = WaitBar::new(over, &format!("second heap snapshot of PID {pid} in"));
+            clock::wait(over, |elapsed| bar.set(elapsed));
+            bar.finish();
+            let second = live(pid, opts)?;
+            (
+                (format!("PID {pid} (first)"), first),
+                (format!("PID {pid} (second)"), second),
+            )
+        }
+        (Some(new), None) => (load(base, opts)?, load(new, opts)?),
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give either two sources, or one PID with --over — not both")
+        }
+        (None, None) => {
+            anyhow::bail!("heap diff needs two sources (BASE NEW), or a PID with --over DURATION")
+        }
+    };
+    let base_profile = decode(&base_label, &base_snap, opts.fetch.max_bytes)?;
+    let new_profile = decode(&new_label, &new_snap, opts.fetch.max_bytes)?;
+    if let (Some(b), Some(n)) = (&base_profile, &new_profile) {
+        let (bi, ni) = (
+            heap_report::sample_index(b, &opts.view.sample)?,
+            heap_report::sample_index(n, &opts.view.sample)?,
+        );
+        let lines = differential_lines(b, bi, n, ni, opts.view.granularity);
+        if let Some(svg) = &opts.view.flame {
+            let title = format!("{} → {} — {}", base_label, new_label, opts.view.sample);
+            write_file(svg, |w| {
+                flame::write_svg(&lines, &title, unit_name(n, ni), w)
+            })?;
+        }
+        if opts.view.folded {
+            flame::write_folded(&lines, out)?;
+            return Ok(Outcome::Steady);
+        }
+    }
+    let report = heap_report::build_diff(
+        Decoded {
+            label: base_label,
+            meta: &base_snap.meta,
+            profile: base_profile,
+        },
+        Decoded {
+            label: new_label,
+            meta: &new_snap.meta,
+            profile: new_profile,
+        },
+        view(&opts.view),
+        &HeapPolicy::default(),
+    )?;
+    if output.json {
+        heap_json::write_diff(&report, out)?;
+    } else {
+        heap_table::write_diff(&report, output.style, out)?;
+    }
+    Ok(if report.grew {
+        Outcome::Found
+    } else {
+        Outcome::Steady
+    })
+}
+
+/// `stack base new` lines, the input of a differential flame graph.
+fn differential_lines(
+    base: &Profile,
+    bi: usize,
+    new: &Profile,
+    ni: usize,
+    granularity: Granularity,
+) -> Vec<String> {
+    let mut merged: std::collections::BTreeMap<String, (i64, i64)> =
+        std::collections::BTreeMap::new();
+    for (stack, v) in heap::folded(base, bi, granularity) {
+        merged.entry(stack).or_default().0 += v;
+    }
+    for (stack, v) in heap::folded(new, ni, granularity) {
+        merged.entry(stack).or_default().1 += v;
+    }
+    merged
+        .into_iter()
+        .map(|(stack, (b, n))| format!("{stack} {b} {n}"))
+        .collect()
+}
+
+fn unit_name(profile: &Profile, index: usize) -> &str {
+    &profile.sample_types[index].unit
+}
+
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let file = File::create(path)
+        .with_context(|| format!("cannot create {} — choose another path", path.display()))?;
+    let mut w = BufWriter::new(file);
+    write(&mut w).with_context(|| format!("writing {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))
+}

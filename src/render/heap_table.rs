@@ -1,0 +1,291 @@
+//! `steady heap` output for a person at a terminal.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+
+use crate::analyze::heap_report::{HeapDiff, HeapTop};
+use crate::analyze::ledger::LedgerLine;
+use crate::model::snapshot::SnapshotMeta;
+use crate::render::heap_text::{signed_value, value, verdict};
+use crate::render::text::{self, paint, sanitize};
+use crate::render::Style;
+
+fn new_table(style: Style) -> Table {
+    let mut table = Table::new();
+    table.load_style(NOTHING);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn right(s: String) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+fn pct(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {
+    if meta.pid == 0 {
+        return Ok(());
+    }
+    let comm = meta.comm.as_deref().map(sanitize).unwrap_or_default();
+    let mut line = format!(
+        "{} {comm}",
+        paint(&format!("PID {}", meta.pid), 1, style.color)
+    );
+    if let Some(go) = &meta.go {
+        let version = go.version.as_deref().unwrap_or("go (version unknown)");
+        let module = go.module.as_deref().or(go.path.as_deref()).unwrap_or("");
+        line += &format!(" · {version} {}", sanitize(module));
+    }
+    writeln!(out, "{}", line.trim_end())?;
+    let m = &meta.memory;
+    let mut mem = format!(
+        "  RSS {} (anon {}, file {})",
+        text::bytes(m.vm_rss),
+        text::bytes(m.rss_anon),
+        text::bytes(m.rss_file)
+    );
+    if let Some(cg) = &meta.cgroup {
+        let usage = cg.usage.map(text::bytes).unwrap_or_else(|| "?".to_string());
+        let limit = cg
+            .limit
+            .map(text::bytes)
+            .unwrap_or_else(|| "no limit".to_string());
+        mem += &format!(" · cgroup {usage} of {limit}");
+    }
+    if let Some(env) = &meta.go_env {
+        if env.readable {
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "unset".to_string());
+            mem += &format!(
+                " · GOMEMLIMIT {} GOGC {} GOMAXPROCS {}",
+                show(&env.gomemlimit),
+                show(&env.gogc),
+                show(&env.gomaxprocs)
+            );
+        }
+    }
+    writeln!(out, "{mem}")?;
+    if let Some(endpoint) = &meta.endpoint {
+        writeln!(out, "  profile from {}", sanitize(endpoint))?;
+    }
+    Ok(())
+}
+
+fn warnings(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {
+    for w in &meta.warnings {
+        writeln!(out, "{} {w}", paint("!", 33, style.color))?;
+    }
+    Ok(())
+}
+
+pub fn write_snapshot(
+    meta: &SnapshotMeta,
+    files: &[PathBuf],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    header(meta, style, out)?;
+    for f in files {
+        writeln!(out, "  wrote {}", f.display())?;
+    }
+    if let Some(profile) = files
+        .first()
+        .filter(|_| meta.profile_file.is_some() || files.len() > 1)
+    {
+        writeln!(
+            out,
+            "  read it with `steady heap top {}` or `go tool pprof {}`",
+            profile.display(),
+            profile.display()
+        )?;
+    }
+    warnings(meta, style, out)
+}
+
+fn ledger_table(lines: &[LedgerLine], style: Style) -> Table {
+    let mut table = new_table(style);
+    table.set_header(vec!["WHERE THE MEMORY IS", "BYTES", ""]);
+    for l in lines {
+        table.add_row(vec![
+            Cell::new(l.name),
+            right(
+                signed_value(l.bytes, "bytes")
+                    .trim_start_matches('+')
+                    .to_string(),
+            ),
+            Cell::new(l.what),
+        ]);
+    }
+    table
+}
+
+pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Result<()> {
+    header(&top.meta, style, out)?;
+    if let Some(p) = &top.profile {
+        let unit = p.sample_type.unit.as_str();
+        writeln!(
+            out,
+            "  {} total {}",
+            p.sample_type.name,
+            value(p.total, unit)
+        )?;
+        writeln!(out)?;
+        let mut table = new_table(style);
+        table.set_header(vec!["FLAT", "FLAT%", "SUM%", "CUM", "CUM%", "FUNCTION"]);
+        let mut sum = 0;
+        for e in &p.entries {
+            sum += e.flat;
+            table.add_row(vec![
+                right(value(e.flat, unit)),
+                right(pct(e.flat, p.total)),
+                right(pct(sum, p.total)),
+                right(value(e.cum, unit)),
+                right(pct(e.cum, p.total)),
+                Cell::new(sanitize(&e.name)),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        if p.entries.len() < top.entries_total {
+            writeln!(
+                out,
+                "  ({} of {} entries; --top 0 shows all)",
+                p.entries.len(),
+                top.entries_total
+            )?;
+        }
+    }
+    if !top.ledger.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", ledger_table(&top.ledger, style))?;
+    }
+    if let Some(totals) = &top.mapping_totals {
+        writeln!(out)?;
+        let mut table = new_table(style);
+        table.set_header(vec!["MAPPINGS", "RSS"]);
+        for (category, bytes) in totals {
+            table.add_row(vec![Cell::new(category.name()), right(text::bytes(*bytes))]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    warnings(&top.meta, style, out)
+}
+
+pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let over = diff
+        .seconds
+        .map(|s| format!(" over {}", text::duration(s)))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{} -> {}{over}",
+        sanitize(&diff.base),
+        sanitize(&diff.new)
+    )?;
+    if let Some(p) = &diff.profile {
+        let unit = p.sample_type.unit.as_str();
+        writeln!(
+            out,
+            "  {}: {} -> {} ({}, {} of base)",
+            p.sample_type.name,
+            value(p.base_total, unit),
+            value(p.new_total, unit),
+            signed_value(p.total_delta(), unit),
+            pct(p.total_delta(), p.base_total)
+        )?;
+        writeln!(out)?;
+        let mut table = new_table(style);
+        table.set_header(vec!["FLAT Δ", "FLAT%", "CUM Δ", "CUM%", "FUNCTION"]);
+        for e in &p.entries {
+            let shrinking = e.flat_delta() < 0 || (e.flat_delta() == 0 && e.cum_delta() < 0);
+            let flat = right(signed_value(e.flat_delta(), unit));
+            let name = if shrinking {
+                format!("{} (shrinking)", sanitize(&e.name))
+            } else {
+                sanitize(&e.name)
+            };
+            table.add_row(vec![
+                if e.flat_delta() > 0 {
+                    flat.fg(Color::Red)
+                } else {
+                    flat
+                },
+                right(pct(e.flat_delta(), p.base_total)),
+                right(signed_value(e.cum_delta(), unit)),
+                right(pct(e.cum_delta(), p.base_total)),
+                Cell::new(name),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        if p.entries.len() < diff.entries_total {
+            writeln!(
+                out,
+                "  ({} of {} entries; --top 0 shows all)",
+                p.entries.len(),
+                diff.entries_total
+            )?;
+        }
+    }
+    if !diff.ledger.is_empty() {
+        writeln!(out)?;
+        let mut table = new_table(style);
+        table.set_header(vec!["WHERE THE MEMORY IS", "BEFORE", "AFTER", "CHANGE"]);
+        for c in &diff.ledger {
+            table.add_row(vec![
+                Cell::new(c.name),
+                right(value(c.before, "bytes")),
+                right(value(c.after, "bytes")),
+                right(signed_value(c.delta(), "bytes")),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    if let (Some(regions), Some(totals)) = (&diff.regions, &diff.region_totals) {
+        writeln!(out)?;
+        let mut table = new_table(style);
+        table.set_header(vec!["MAPPINGS", "RSS BEFORE", "RSS AFTER", "CHANGE"]);
+        for (category, before, after) in totals {
+            table.add_row(vec![
+                Cell::new(category.name()),
+                right(text::bytes(*before)),
+                right(text::bytes(*after)),
+                right(signed_value(*after as i64 - *before as i64, "bytes")),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        if !regions.is_empty() {
+            let mut table = new_table(style);
+            table.set_header(vec!["CHANGE", "RSS NOW", "KIND", "REGION"]);
+            for r in regions {
+                table.add_row(vec![
+                    right(signed_value(r.rss_delta(), "bytes")),
+                    right(text::bytes(r.rss_after)),
+                    Cell::new(r.category.name()),
+                    Cell::new(sanitize(&r.name)),
+                ]);
+            }
+            writeln!(out)?;
+            writeln!(out, "{table}")?;
+        }
+    }
+    for v in &diff.verdicts {
+        writeln!(out, "{} {}", paint("!", 33, style.color), verdict(v))?;
+    }
+    if !diff.grew {
+        writeln!(out, "  steady: nothing grew past the thresholds")?;
+    }
+    Ok(())
+}
