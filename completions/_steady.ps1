@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
+            [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
             break
         }
@@ -56,6 +57,80 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;heap' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            break
+        }
+        'steady;heap;snapshot' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--gc', '--gc', [CompletionResultType]::ParameterName, 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;heap;top' {
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
+            [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Per file:line instead of per function')
+            [CompletionResult]::new('--cum', '--cum', [CompletionResultType]::ParameterName, 'Sort by cumulative instead of flat values')
+            [CompletionResult]::new('--folded', '--folded', [CompletionResultType]::ParameterName, 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table')
+            [CompletionResult]::new('--gc', '--gc', [CompletionResultType]::ParameterName, 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;heap;diff' {
+            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Take both snapshots of the live PID, this long apart (e.g. 30m)')
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
+            [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Per file:line instead of per function')
+            [CompletionResult]::new('--cum', '--cum', [CompletionResultType]::ParameterName, 'Sort by cumulative instead of flat values')
+            [CompletionResult]::new('--folded', '--folded', [CompletionResultType]::ParameterName, 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table')
+            [CompletionResult]::new('--gc', '--gc', [CompletionResultType]::ParameterName, 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -34,6 +34,7 @@ complete -c steady -n "__fish_steady_needs_command" -s h -l help -d 'Print help 
 complete -c steady -n "__fish_steady_needs_command" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_needs_command" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
 complete -c steady -n "__fish_steady_needs_command" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+complete -c steady -n "__fish_steady_needs_command" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)' -r
@@ -55,6 +56,73 @@ complete -c steady -n "__fish_steady_using_subcommand limits" -l all -d 'Show ev
 complete -c steady -n "__fish_steady_using_subcommand limits" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s o -l out -d 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s h -l help -d 'Print help'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l sample -d 'Which values to read (Go leaves the profile\'s default unset)' -r -f -a "inuse_space\t''
+inuse_objects\t''
+alloc_space\t''
+alloc_objects\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l top -d 'Show this many entries (0 for all)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l flame -d 'Write a flame graph (a differential one for diff) as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l lines -d 'Per file:line instead of per function'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l cum -d 'Sort by cumulative instead of flat values'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l folded -d 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l over -d 'Take both snapshots of the live PID, this long apart (e.g. 30m)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l sample -d 'Which values to read (Go leaves the profile\'s default unset)' -r -f -a "inuse_space\t''
+inuse_objects\t''
+alloc_space\t''
+alloc_objects\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l top -d 'Show this many entries (0 for all)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l flame -d 'Write a flame graph (a differential one for diff) as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l lines -d 'Per file:line instead of per function'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l cum -d 'Sort by cumulative instead of flat values'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l folded -d 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand generate" -l out -d 'Directory to write completions/ and man/ into' -r -F
 complete -c steady -n "__fish_steady_using_subcommand generate" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''

@@ -121,7 +121,7 @@ pub fn build_diff(
     policy: &HeapPolicy,
 ) -> Result<HeapDiff, ViewError> {
     let seconds = (base.meta.taken_at > 0.0 && new.meta.taken_at > 0.0)
-        .then(|| new.meta.taken_at - base.meta.taken_at);
+        .then_some(new.meta.taken_at - base.meta.taken_at);
     let mut grew = false;
     let mut entries_total = 0;
     let profile = match (&base.profile, &new.profile) {

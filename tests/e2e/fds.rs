@@ -1,6 +1,4 @@
-//! End to end: real target processes, the real steady binary, assertions on its JSON.
-
-mod support;
+//! `steady fds` and `steady limits` on real targets.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
@@ -8,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use support::{proc_nofile, stderr_of, steady, steady_command, steady_json, Target};
+use crate::support::{self, proc_nofile, stderr_of, steady, steady_command, steady_json, Target};
 
 #[derive(Debug, Deserialize)]
 struct FdsDoc {

@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -21,9 +22,18 @@ impl Target {
     /// Starts `examples/NAME` (built from tests/targets/) with `args`, plus `--dir` pointing at
     /// a fresh temp dir, and waits for its `READY pid=… port=…` line.
     pub fn spawn(name: &str, args: &[&str]) -> Target {
-        let exe = example_binary(name);
+        Target::spawn_exe(&example_binary(name), args)
+    }
+
+    /// Starts the Go service tests/targets/go/NAME, built with the machine's Go toolchain.
+    pub fn spawn_go(name: &str, args: &[&str]) -> Target {
+        Target::spawn_exe(&go_binary(name), args)
+    }
+
+    fn spawn_exe(exe: &Path, args: &[&str]) -> Target {
+        let name = exe.file_name().unwrap().to_string_lossy().into_owned();
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut child = Command::new(&exe)
+        let mut child = Command::new(exe)
             .arg("--dir")
             .arg(dir.path())
             .args(args)
@@ -67,6 +77,47 @@ impl Drop for Target {
         unsafe { libc::kill(self.pid, libc::SIGKILL) };
         let _ = self.child.wait();
     }
+}
+
+/// Builds tests/targets/go/NAME once per test run into target/go/NAME. Go is required: the
+/// Go services are the targets that serve /debug/pprof.
+pub fn go_binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = repo.join("target").join("go").join(name);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built.iter().any(|n| n == name) {
+        return out;
+    }
+    let go = which("go").unwrap_or_else(|| {
+        panic!("`go` is not installed: the heap and stacks tests need it (Debian: apt-get install -y golang-go)")
+    });
+    let cache = repo.join("target").join("go").join("cache");
+    let status = Command::new(go)
+        .args(["build", "-o"])
+        .arg(&out)
+        .arg(format!("./tests/targets/go/{name}"))
+        .current_dir(repo)
+        .env("GOCACHE", &cache)
+        .env("GOPATH", repo.join("target").join("go").join("path"))
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .status()
+        .expect("running go build");
+    assert!(
+        status.success(),
+        "go build of tests/targets/go/{name} failed"
+    );
+    built.push(name.to_string());
+    out
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(tool))
+            .find(|p| p.is_file())
+    })
 }
 
 /// target/debug/examples/NAME, next to the directory of this test binary. `cargo test`

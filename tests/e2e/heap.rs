@@ -1,0 +1,412 @@
+//! `steady heap` on real targets: a Go service that leaks at a known rate (and is compared
+//! with `go tool pprof` on the same files), a native process growing an anonymous mapping,
+//! and bad endpoints and files.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::support::{stderr_of, steady, steady_json, Target};
+
+const MIB: i64 = 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct DiffDoc {
+    seconds: Option<f64>,
+    sample_type: Option<String>,
+    base_total: Option<i64>,
+    new_total: Option<i64>,
+    total_delta: Option<i64>,
+    entries: Vec<DiffEntry>,
+    ledger: Vec<LedgerChange>,
+    verdicts: Vec<Verdict>,
+    regions: Option<Vec<Region>>,
+    grew: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct DiffEntry {
+    name: String,
+    flat_delta: i64,
+    cum_delta: i64,
+    shrinking: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct LedgerChange {
+    name: String,
+    delta: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Verdict {
+    kind: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Region {
+    category: String,
+    rss_delta: i64,
+    size_after: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct TopDoc {
+    sample_type: Option<String>,
+    total: Option<i64>,
+    entries: Vec<TopEntry>,
+    ledger: Vec<LedgerRow>,
+    go: Option<GoInfo>,
+    endpoint: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TopEntry {
+    name: String,
+    flat: i64,
+    cum: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct LedgerRow {
+    name: String,
+    bytes: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct GoInfo {
+    version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SnapshotDoc {
+    files: Vec<String>,
+    has_profile: bool,
+}
+
+fn one_line_error(args: &[&str], want: &str) {
+    let out = steady(args);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+    assert!(err.starts_with("steady: "), "{err}");
+    assert!(err.contains(want), "{args:?}: want {want:?} in {err}");
+}
+
+#[test]
+fn smaps_diff_finds_the_growing_anonymous_region() {
+    let target = Target::spawn(
+        "mem_grow",
+        &[
+            "--mib-per-sec",
+            "16",
+            "--max-mib",
+            "256",
+            "--lifetime",
+            "60",
+        ],
+    );
+    let (doc, code) = steady_json::<DiffDoc>(&["heap", "diff", &target.pid_arg(), "--over", "2s"]);
+    assert_eq!(code, 1, "growth is a finding: {doc:?}");
+    assert!(doc.grew);
+    assert!(doc.entries.is_empty(), "no profile endpoint, no profile");
+    let regions = doc.regions.expect("smaps regions");
+    let top = &regions[0];
+    assert_eq!(top.category, "anonymous", "{regions:?}");
+    assert_eq!(top.size_after, 256 * MIB as u64);
+    let seconds = doc.seconds.unwrap();
+    let expected = 16.0 * seconds * MIB as f64;
+    assert!(
+        (top.rss_delta as f64 - expected).abs() < 8.0 * MIB as f64,
+        "grew {} in {seconds:.1}s, expected about {expected}",
+        top.rss_delta
+    );
+}
+
+#[test]
+fn snapshot_without_endpoint_records_smaps_and_diffs_from_files() {
+    let target = Target::spawn("mem_grow", &["--mib-per-sec", "16", "--lifetime", "60"]);
+    let dir = target.dir.path();
+    let first = dir.join("a.smaps.json");
+    let second = dir.join("b.smaps.json");
+    let (snap, code) = steady_json::<SnapshotDoc>(&[
+        "heap",
+        "snapshot",
+        &target.pid_arg(),
+        "-o",
+        first.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(!snap.has_profile);
+    assert_eq!(snap.files, vec![first.display().to_string()]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    steady_json::<SnapshotDoc>(&[
+        "heap",
+        "snapshot",
+        &target.pid_arg(),
+        "-o",
+        second.to_str().unwrap(),
+    ]);
+    let (doc, code) = steady_json::<DiffDoc>(&[
+        "heap",
+        "diff",
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let regions = doc.regions.unwrap();
+    assert_eq!(regions[0].category, "anonymous");
+    assert!(regions[0].rss_delta >= 16 * MIB, "{regions:?}");
+    assert!(doc.seconds.unwrap() >= 1.4);
+}
+
+#[test]
+fn malformed_profiles_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let html = write(
+        "page.pb.gz",
+        b"<html><body>404 page not found</body></html>\n",
+    );
+    one_line_error(&["heap", "top", &html], "not a pprof profile");
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&[0xff; 4096]).unwrap();
+    let mut bytes = gz.finish().unwrap();
+    let garbage = write("garbage.pb.gz", &bytes);
+    one_line_error(&["heap", "top", &garbage], "truncated or corrupt");
+    bytes.truncate(bytes.len() / 2);
+    let truncated = write("truncated.pb.gz", &bytes);
+    one_line_error(&["heap", "top", &truncated], "truncated or corrupt");
+
+    one_line_error(
+        &["heap", "top", "/nonexistent/heap.pb.gz"],
+        "cannot read /nonexistent/heap.pb.gz",
+    );
+    one_line_error(
+        &["heap", "top", &html, "--max-bytes", "10"],
+        "larger than 10 bytes",
+    );
+    one_line_error(&["heap", "diff", &html], "needs two sources");
+}
+
+#[test]
+fn endpoints_that_hang_or_refuse_are_bounded_errors() {
+    // fd_mix listens but never accepts: the connection completes and no answer ever comes.
+    let target = Target::spawn("fd_mix", &["--lifetime", "60"]);
+    let url = format!("http://127.0.0.1:{}", target.port);
+    let started = std::time::Instant::now();
+    one_line_error(
+        &[
+            "heap",
+            "top",
+            &target.pid_arg(),
+            "--url",
+            &url,
+            "--timeout",
+            "700ms",
+        ],
+        "did not answer within",
+    );
+    assert!(
+        started.elapsed().as_secs_f64() < 5.0,
+        "bounded by --timeout"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    one_line_error(
+        &[
+            "heap",
+            "top",
+            &target.pid_arg(),
+            "--port",
+            &port.to_string(),
+        ],
+        "cannot connect",
+    );
+}
+
+fn go_tool_pprof(args: &[&str]) -> String {
+    let out = Command::new("go")
+        .args(["tool", "pprof"])
+        .args(args)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .expect("go tool pprof");
+    assert!(
+        out.status.success(),
+        "go tool pprof {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Rows of `go tool pprof -top -unit=B …`: (name, flat, cum) in raw units.
+fn pprof_rows(text: &str) -> Vec<(String, i64, i64)> {
+    let parse = |v: &str| -> i64 {
+        let digits = v.trim_end_matches('B');
+        digits
+            .parse()
+            .unwrap_or_else(|_| panic!("unexpected value {v:?}"))
+    };
+    text.lines()
+        .skip_while(|l| !l.trim_start().starts_with("flat"))
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 6).then(|| {
+                let name = f[5..].join(" ");
+                let name = name.trim_end_matches(" (inline)").to_string();
+                (name, parse(f[0]), parse(f[3]))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn heap_leak_tops_the_diff_and_matches_go_tool_pprof() {
+    let target = Target::spawn_go("heap_leak", &["-mode", "heap", "-lifetime", "60"]);
+    let dir = target.dir.path();
+    let (a, b) = (dir.join("t0.pb.gz"), dir.join("t1.pb.gz"));
+    let pid = target.pid_arg();
+    let (snap, code) =
+        steady_json::<SnapshotDoc>(&["heap", "snapshot", &pid, "--gc", "-o", a.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(snap.has_profile);
+    assert!(Path::new(&format!("{}.json", a.display())).exists());
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    steady_json::<SnapshotDoc>(&["heap", "snapshot", &pid, "--gc", "-o", b.to_str().unwrap()]);
+
+    let (doc, code) = steady_json::<DiffDoc>(&[
+        "heap",
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--top",
+        "0",
+    ]);
+    assert_eq!(code, 1, "{doc:?}");
+    assert_eq!(doc.sample_type.as_deref(), Some("inuse_space"));
+    let leak = &doc.entries[0];
+    assert_eq!(leak.name, "main.leakIntoCache", "{:?}", doc.entries);
+    // 1 MiB/s, over the time between the two snapshots.
+    let expected = doc.seconds.unwrap() * MIB as f64;
+    let ratio = leak.flat_delta as f64 / expected;
+    assert!(
+        (0.75..1.25).contains(&ratio),
+        "grew {} in {:?}s: ratio {ratio:.2}",
+        leak.flat_delta,
+        doc.seconds
+    );
+    assert!(!leak.shrinking);
+    assert_eq!(
+        doc.total_delta,
+        Some(doc.new_total.unwrap() - doc.base_total.unwrap())
+    );
+    assert!(
+        doc.verdicts
+            .iter()
+            .any(|v| v.kind == "memory-drift" && v.message.contains("live heap objects grew")),
+        "{:?}",
+        doc.verdicts
+    );
+    let live = doc
+        .ledger
+        .iter()
+        .find(|c| c.name == "live_objects")
+        .unwrap();
+    assert!(live.delta > 2 * MIB, "{live:?}");
+
+    // The same files through go tool pprof: every function's flat and cum must agree.
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let theirs = pprof_rows(&go_tool_pprof(&[
+        "-top",
+        "-unit=B",
+        "-nodecount=100000",
+        "-nodefraction=0",
+        "-sample_index=inuse_space",
+        "-base",
+        a,
+        b,
+    ]));
+    assert!(!theirs.is_empty());
+    for (name, flat, cum) in &theirs {
+        let ours = doc
+            .entries
+            .iter()
+            .find(|e| &e.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!((ours.flat_delta, ours.cum_delta), (*flat, *cum), "{name}");
+    }
+    let (top, _) =
+        steady_json::<TopDoc>(&["heap", "top", b, "--top", "0", "--sample", "alloc_objects"]);
+    let theirs = pprof_rows(&go_tool_pprof(&[
+        "-top",
+        "-unit=B",
+        "-nodecount=100000",
+        "-nodefraction=0",
+        "-sample_index=alloc_objects",
+        b,
+    ]));
+    assert_eq!(top.entries.len(), theirs.len());
+    for (name, flat, cum) in &theirs {
+        let ours = top.entries.iter().find(|e| &e.name == name).unwrap();
+        assert_eq!((ours.flat, ours.cum), (*flat, *cum), "{name}");
+    }
+    assert_eq!(top.sample_type.as_deref(), Some("alloc_objects"));
+    assert!(top.total.unwrap() > 0);
+}
+
+#[test]
+fn live_top_discovers_the_endpoint_and_fills_the_ledger() {
+    let target = Target::spawn_go("heap_leak", &["-mode", "heap", "-lifetime", "60"]);
+    let (doc, code) = steady_json::<TopDoc>(&["heap", "top", &target.pid_arg(), "--gc"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        doc.endpoint.as_deref(),
+        Some(format!("http://127.0.0.1:{}/debug/pprof", target.port).as_str())
+    );
+    assert!(doc.go.unwrap().version.unwrap().starts_with("go1."));
+    assert!(
+        doc.entries.iter().any(|e| e.name == "main.warmCache"),
+        "{:?}",
+        doc.entries
+    );
+    let get = |n: &str| doc.ledger.iter().find(|l| l.name == n).unwrap().bytes;
+    assert!(get("rss") > 0 && get("live_objects") > 4 * MIB);
+
+    let svg = target.dir.path().join("heap.svg");
+    let out = steady(&[
+        "heap",
+        "top",
+        &target.pid_arg(),
+        "--flame",
+        svg.to_str().unwrap(),
+        "--folded",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let folded = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        folded
+            .lines()
+            .any(|l| l.contains("main.main;") && l.contains("main.leakIntoCache")),
+        "{folded}"
+    );
+    let svg = std::fs::read_to_string(svg).unwrap();
+    assert!(svg.starts_with("<?xml") && svg.contains("main.leakIntoCache"));
+
+    let url = format!("http://127.0.0.1:{}/nope", target.port);
+    one_line_error(
+        &["heap", "top", &target.pid_arg(), "--url", &url],
+        "HTTP 404",
+    );
+}

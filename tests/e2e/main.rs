@@ -1,0 +1,7 @@
+//! End to end: real target processes, the real steady binary, assertions on its JSON.
+//! One test binary; each module covers one command.
+
+mod fds;
+mod generated;
+mod heap;
+mod support;
