@@ -30,10 +30,15 @@ pub fn run(out: &Path) -> Result<()> {
     // Building propagates global flags and the version into the subcommands' pages.
     cmd.build();
     write_man(&cmd, "steady", &man)?;
+    write_sub_pages(&cmd, "steady", &man)
+}
+
+/// One page per visible subcommand, nested ones too (`steady-heap-diff`).
+fn write_sub_pages(cmd: &clap::Command, prefix: &str, dir: &Path) -> Result<()> {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("steady-{}", sub.get_name());
-        let sub = sub.clone().name(name.clone());
-        write_man(&sub, &name, &man)?;
+        let name = format!("{prefix}-{}", sub.get_name());
+        write_man(&sub.clone().name(name.clone()), &name, dir)?;
+        write_sub_pages(sub, &name, dir)?;
     }
     Ok(())
 }

@@ -40,5 +40,16 @@ fn completions_and_man_pages_are_fresh() {
         }
     }
     let man = files(&fresh.path().join("man"));
-    assert_eq!(man, ["steady-fds.1", "steady-limits.1", "steady.1"]);
+    assert_eq!(
+        man,
+        [
+            "steady-fds.1",
+            "steady-heap-diff.1",
+            "steady-heap-snapshot.1",
+            "steady-heap-top.1",
+            "steady-heap.1",
+            "steady-limits.1",
+            "steady.1"
+        ]
+    );
 }
