@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod exit;
 pub mod model;

@@ -1,21 +1,15 @@
 //! Parses the command line, dispatches, and maps the outcome to an exit code.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::Parser;
 
-use steady::analyze::heap::Granularity;
-use steady::cli::{Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
-use steady::collect::endpoint::Endpoint;
-use steady::collect::snapshot::FetchOptions;
-use steady::commands::fds::FdsOptions;
-use steady::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
-use steady::commands::limits::LimitsOptions;
-use steady::commands::{self, Output, ProcSource};
+use steady::cli::Cli;
+use steady::commands;
+use steady::config::{self, Job};
 use steady::exit::{Outcome, TROUBLE};
-use steady::render::Style;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -45,111 +39,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let output = Output {
-        json: cli.global.json,
-        style: Style {
-            color: use_color(cli.global.color),
-        },
-    };
+    let (job, output) = config::from_cli(cli);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let source = |pid| ProcSource {
-        pid,
-        proc_root: cli.global.proc_root.clone(),
-    };
-    let outcome = match &cli.command {
-        Command::Fds(args) => {
-            let opts = FdsOptions {
-                source: source(args.pid),
-                top: args.top,
-                over: args.over,
-            };
-            commands::fds::run(&opts, &output, &mut out)?
-        }
-        Command::Limits(args) => {
-            let opts = LimitsOptions {
-                source: source(args.pid),
-                all: args.all,
-                set_nofile: args.set_nofile,
-            };
-            commands::limits::run(&opts, &output, &mut out)?
-        }
-        Command::Heap(args) => {
-            let (request, view, fetch) = heap_request(&args.action);
-            let opts = HeapOptions {
-                proc_root: cli.global.proc_root.clone(),
-                fetch: FetchOptions {
-                    endpoint: fetch
-                        .url
-                        .as_deref()
-                        .map(Endpoint::from_url)
-                        .or(fetch.port.map(Endpoint::from_port)),
-                    gc: fetch.gc,
-                    timeout: cli.global.timeout,
-                    max_bytes: fetch.max_bytes,
-                    allow_smaps: true,
-                },
-                view: ViewOptions {
-                    sample: view.map_or_else(|| "inuse_space".to_string(), |v| v.sample.clone()),
-                    granularity: if view.is_some_and(|v| v.lines) {
-                        Granularity::Lines
-                    } else {
-                        Granularity::Functions
-                    },
-                    by_cum: view.is_some_and(|v| v.cum),
-                    top: view.map_or(20, |v| v.top),
-                    flame: view.and_then(|v| v.flame.clone()),
-                    folded: view.is_some_and(|v| v.folded),
-                },
-            };
-            commands::heap::run(&request, &opts, &output, &mut out)?
-        }
-        Command::Generate(args) => {
-            commands::generate::run(&args.out)?;
+    let outcome = match &job {
+        Job::Fds(opts) => commands::fds::run(opts, &output, &mut out)?,
+        Job::Limits(opts) => commands::limits::run(opts, &output, &mut out)?,
+        Job::Heap(request, opts) => commands::heap::run(request, opts, &output, &mut out)?,
+        Job::Generate(dir) => {
+            commands::generate::run(dir)?;
             Outcome::Steady
         }
     };
     out.flush()?;
     Ok(outcome)
-}
-
-fn heap_request(action: &HeapAction) -> (HeapRequest, Option<&ProfileViewArgs>, &FetchArgs) {
-    match action {
-        HeapAction::Snapshot(a) => (
-            HeapRequest::Snapshot {
-                pid: a.pid,
-                out: a.out.clone(),
-            },
-            None,
-            &a.fetch,
-        ),
-        HeapAction::Top(a) => (
-            HeapRequest::Top {
-                source: a.source.clone(),
-            },
-            Some(&a.view),
-            &a.fetch,
-        ),
-        HeapAction::Diff(a) => (
-            HeapRequest::Diff {
-                base: a.base.clone(),
-                new: a.new.clone(),
-                over: a.over,
-            },
-            Some(&a.view),
-            &a.fetch,
-        ),
-    }
-}
-
-fn use_color(mode: ColorMode) -> bool {
-    match mode {
-        ColorMode::Always => true,
-        ColorMode::Never => false,
-        ColorMode::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
-        }
-    }
 }
 
 /// clap's message without its "error: " prefix, usage block and tip: one line.

@@ -1,0 +1,137 @@
+//! Turns the parsed command line into plain option structs, once, before any collection:
+//! nothing past this file sees clap types.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::analyze::heap::Granularity;
+use crate::cli::{Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
+use crate::collect::endpoint::Endpoint;
+use crate::collect::snapshot::FetchOptions;
+use crate::commands::fds::FdsOptions;
+use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
+use crate::commands::limits::LimitsOptions;
+use crate::commands::{Output, ProcSource};
+use crate::render::Style;
+
+/// What to run, fully decided.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Fds(FdsOptions),
+    Limits(LimitsOptions),
+    Heap(HeapRequest, HeapOptions),
+    Generate(PathBuf),
+}
+
+pub fn from_cli(cli: Cli) -> (Job, Output) {
+    let global = cli.global;
+    let output = Output {
+        json: global.json,
+        style: Style {
+            color: use_color(global.color),
+        },
+    };
+    let source = |pid| ProcSource {
+        pid,
+        proc_root: global.proc_root.clone(),
+    };
+    let job = match cli.command {
+        Command::Fds(args) => Job::Fds(FdsOptions {
+            source: source(args.pid),
+            top: args.top,
+            over: args.over,
+        }),
+        Command::Limits(args) => Job::Limits(LimitsOptions {
+            source: source(args.pid),
+            all: args.all,
+            set_nofile: args.set_nofile,
+        }),
+        Command::Heap(args) => {
+            let (request, view, fetch) = heap_parts(&args.action);
+            let opts = HeapOptions {
+                proc_root: global.proc_root.clone(),
+                fetch: FetchOptions {
+                    endpoint: fetch
+                        .url
+                        .as_deref()
+                        .map(Endpoint::from_url)
+                        .or(fetch.port.map(Endpoint::from_port)),
+                    gc: fetch.gc,
+                    timeout: global.timeout,
+                    max_bytes: fetch.max_bytes,
+                    allow_smaps: true,
+                },
+                view: view_options(view),
+            };
+            Job::Heap(request, opts)
+        }
+        Command::Generate(args) => Job::Generate(args.out),
+    };
+    (job, output)
+}
+
+fn view_options(view: Option<&ProfileViewArgs>) -> ViewOptions {
+    match view {
+        Some(v) => ViewOptions {
+            sample: v.sample.clone(),
+            granularity: if v.lines {
+                Granularity::Lines
+            } else {
+                Granularity::Functions
+            },
+            by_cum: v.cum,
+            top: v.top,
+            flame: v.flame.clone(),
+            folded: v.folded,
+        },
+        // `snapshot` shows no profile view.
+        None => ViewOptions {
+            sample: "inuse_space".to_string(),
+            granularity: Granularity::Functions,
+            by_cum: false,
+            top: 20,
+            flame: None,
+            folded: false,
+        },
+    }
+}
+
+fn heap_parts(action: &HeapAction) -> (HeapRequest, Option<&ProfileViewArgs>, &FetchArgs) {
+    match action {
+        HeapAction::Snapshot(a) => (
+            HeapRequest::Snapshot {
+                pid: a.pid,
+                out: a.out.clone(),
+            },
+            None,
+            &a.fetch,
+        ),
+        HeapAction::Top(a) => (
+            HeapRequest::Top {
+                source: a.source.clone(),
+            },
+            Some(&a.view),
+            &a.fetch,
+        ),
+        HeapAction::Diff(a) => (
+            HeapRequest::Diff {
+                base: a.base.clone(),
+                new: a.new.clone(),
+                over: a.over,
+            },
+            Some(&a.view),
+            &a.fetch,
+        ),
+    }
+}
+
+fn use_color(mode: ColorMode) -> bool {
+    match mode {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
