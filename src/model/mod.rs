@@ -7,3 +7,4 @@ pub mod memory;
 pub mod profile;
 pub mod snapshot;
 pub mod socket;
+pub mod stacks;

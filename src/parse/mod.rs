@@ -1,6 +1,7 @@
 //! Pure parsers: bytes and text from /proc into model data. No I/O here.
 
 pub mod fd_link;
+pub mod goroutines;
 pub mod memstats;
 pub mod net;
 pub mod pprof;

@@ -1,0 +1,567 @@
+//! Streaming parser of Go goroutine dumps: `/debug/pprof/goroutine?debug=2`, SIGQUIT and panic
+//! output (with surrounding log lines ignored), and `?debug=1` count-per-stack dumps.
+//!
+//! Goroutines are grouped as they are read, so memory follows the number of distinct stacks,
+//! not the size of the dump: each goroutine's frames live in a reused scratch buffer until
+//! its group is found (or created, the only time frames are copied).
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::BufRead;
+use std::ops::Range;
+
+use thiserror::Error;
+
+use crate::model::stacks::{GoFrame, GoroutineDump, GoroutineGroup};
+
+#[derive(Debug, Error)]
+pub enum DumpError {
+    #[error("{what} holds no goroutines — pass a Go goroutine dump (/debug/pprof/goroutine?debug=2 or ?debug=1, or the SIGQUIT/panic output from the logs)")]
+    NoGoroutines { what: String },
+
+    #[error("reading {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+const SAMPLE_IDS: usize = 5;
+const ELIDED: &[u8] = b"...additional frames elided...";
+
+/// A frame in the scratch buffer: function and file as ranges into it.
+#[derive(Clone)]
+struct RawFrame {
+    function: Range<usize>,
+    file: Range<usize>,
+    line: u32,
+}
+
+#[derive(Default)]
+struct Current {
+    id: u64,
+    count: u64,
+    state: Range<usize>,
+    age: Option<u32>,
+    locked: bool,
+    elided: bool,
+    scratch: Vec<u8>,
+    frames: Vec<RawFrame>,
+    /// A function line waiting for its `\tfile:line` line.
+    pending: Option<Range<usize>>,
+    pending_created_by: bool,
+    created_by: Option<RawFrame>,
+}
+
+impl Current {
+    fn reset(&mut self) {
+        self.scratch.clear();
+        self.frames.clear();
+        self.pending = None;
+        self.pending_created_by = false;
+        self.created_by = None;
+        self.age = None;
+        self.locked = false;
+        self.elided = false;
+        self.count = 1;
+        self.state = 0..0;
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Range<usize> {
+        let start = self.scratch.len();
+        self.scratch.extend_from_slice(bytes);
+        start..self.scratch.len()
+    }
+
+    fn text(&self, range: &Range<usize>) -> &[u8] {
+        &self.scratch[range.clone()]
+    }
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Mode {
+    Outside,
+    /// Inside a `goroutine N [state]:` block.
+    Full,
+    /// Inside a `?debug=1` record: `COUNT @ addrs` then `#\t…` frame lines.
+    Counted,
+}
+
+pub struct DumpParser {
+    similar: bool,
+    mode: Mode,
+    current: Current,
+    groups: Vec<GoroutineGroup>,
+    index: HashMap<u64, Vec<usize>>,
+    total: u64,
+    saw_full: bool,
+}
+
+impl DumpParser {
+    /// `similar` groups stacks that differ only in line numbers.
+    pub fn new(similar: bool) -> DumpParser {
+        DumpParser {
+            similar,
+            mode: Mode::Outside,
+            current: Current::default(),
+            groups: Vec::new(),
+            index: HashMap::new(),
+            total: 0,
+            saw_full: false,
+        }
+    }
+
+    /// One line, without its newline.
+    pub fn feed(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some((id, state)) = parse_header(line) {
+            self.close();
+            self.current.reset();
+            self.current.id = id;
+            self.read_state(state);
+            self.mode = Mode::Full;
+            self.saw_full = true;
+            return;
+        }
+        if let Some(count) = parse_counted_header(line) {
+            self.close();
+            self.current.reset();
+            self.current.count = count;
+            self.current.id = 0;
+            self.mode = Mode::Counted;
+            return;
+        }
+        match self.mode {
+            Mode::Outside => {}
+            Mode::Full => self.feed_full(line),
+            Mode::Counted => self.feed_counted(line),
+        }
+    }
+
+    fn read_state(&mut self, state: &[u8]) {
+        // "chan receive, 8 minutes, locked to thread"; "running (scan)" is a GC detail.
+        let mut first = true;
+        for part in state.split(|&b| b == b',') {
+            let part = trim(part);
+            if first {
+                let part = part.strip_suffix(b" (scan)").unwrap_or(part);
+                self.current.state = self.current.push(part);
+                first = false;
+            } else if let Some(minutes) = part.strip_suffix(b" minutes").and_then(parse_u32) {
+                self.current.age = Some(minutes);
+            } else if part == b"locked to thread" {
+                self.current.locked = true;
+            }
+        }
+    }
+
+    fn feed_full(&mut self, line: &[u8]) {
+        if line.is_empty() {
+            self.close();
+            return;
+        }
+        if let Some(location) = line.strip_prefix(b"\t") {
+            let (file, number) = parse_location(location);
+            let file = self.current.push(file);
+            if let Some(function) = self.current.pending.take() {
+                let frame = RawFrame {
+                    function,
+                    file,
+                    line: number,
+                };
+                if std::mem::take(&mut self.current.pending_created_by) {
+                    self.current.created_by = Some(frame);
+                } else {
+                    self.current.frames.push(frame);
+                }
+            }
+            return;
+        }
+        if line.starts_with(ELIDED) {
+            self.current.elided = true;
+            return;
+        }
+        if let Some(creator) = line.strip_prefix(b"created by ") {
+            // Go 1.21+: "created by main.start in goroutine 1".
+            let creator = match find(creator, b" in goroutine ") {
+                Some(at) => &creator[..at],
+                None => creator,
+            };
+            self.current.pending = Some(self.current.push(creator));
+            self.current.pending_created_by = true;
+            return;
+        }
+        self.current.pending = Some(self.current.push(function_name(line)));
+        self.current.pending_created_by = false;
+    }
+
+    fn feed_counted(&mut self, line: &[u8]) {
+        if line.is_empty() {
+            self.close();
+            return;
+        }
+        // "#\t0x674d1a\tmain.f+0x1a\t/src/main.go:27"
+        let Some(rest) = line.strip_prefix(b"#\t") else {
+            return;
+        };
+        // Go pads the columns with extra tabs.
+        let mut fields = rest.split(|&b| b == b'\t').filter(|f| !f.is_empty());
+        let (_addr, Some(function), Some(location)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return;
+        };
+        let function = match function.iter().rposition(|&b| b == b'+') {
+            Some(at) => &function[..at],
+            None => function,
+        };
+        let (file, number) = parse_location(location);
+        let function = self.current.push(function);
+        let file = self.current.push(file);
+        self.current.frames.push(RawFrame {
+            function,
+            file,
+            line: number,
+        });
+    }
+
+    /// Ends the goroutine being read and adds it to its group.
+    fn close(&mut self) {
+        let mode = std::mem::replace(&mut self.mode, Mode::Outside);
+        if mode == Mode::Outside {
+            return;
+        }
+        let cur = &self.current;
+        if cur.frames.is_empty() && mode == Mode::Counted {
+            return;
+        }
+        self.total += cur.count;
+        let hash = self.key_hash();
+        let candidates = self.index.entry(hash).or_default();
+        let found = candidates
+            .iter()
+            .copied()
+            .find(|&i| same_group(&self.groups[i], cur, self.similar));
+        let group = match found {
+            Some(i) => &mut self.groups[i],
+            None => {
+                candidates.push(self.groups.len());
+                self.groups.push(new_group(cur));
+                self.groups.last_mut().expect("just pushed")
+            }
+        };
+        group.count += cur.count;
+        if let Some(age) = cur.age {
+            group.with_age += cur.count;
+            group.wait_minutes = Some(match group.wait_minutes {
+                Some((lo, hi)) => (lo.min(age), hi.max(age)),
+                None => (age, age),
+            });
+        }
+        if cur.locked {
+            group.locked_to_thread += cur.count;
+        }
+        if cur.id != 0 && group.sample_ids.len() < SAMPLE_IDS {
+            group.sample_ids.push(cur.id);
+        }
+    }
+
+    fn key_hash(&self) -> u64 {
+        let cur = &self.current;
+        let mut h = DefaultHasher::new();
+        cur.text(&cur.state).hash(&mut h);
+        for f in cur.frames.iter().chain(cur.created_by.iter()) {
+            cur.text(&f.function).hash(&mut h);
+            cur.text(&f.file).hash(&mut h);
+            if !self.similar {
+                f.line.hash(&mut h);
+            }
+        }
+        cur.created_by.is_some().hash(&mut h);
+        h.finish()
+    }
+
+    pub fn finish(mut self, what: &str) -> Result<GoroutineDump, DumpError> {
+        self.close();
+        if self.groups.is_empty() {
+            return Err(DumpError::NoGoroutines {
+                what: what.to_string(),
+            });
+        }
+        Ok(GoroutineDump {
+            total: self.total,
+            groups: self.groups,
+            has_states: self.saw_full,
+        })
+    }
+}
+
+/// Parses a whole dump from a reader, line by line.
+pub fn parse_dump(
+    mut reader: impl BufRead,
+    what: &str,
+    similar: bool,
+) -> Result<GoroutineDump, DumpError> {
+    let mut parser = DumpParser::new(similar);
+    let mut line = Vec::with_capacity(512);
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|source| DumpError::Read {
+                what: what.to_string(),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        parser.feed(text);
+    }
+    parser.finish(what)
+}
+
+fn same_group(group: &GoroutineGroup, cur: &Current, similar: bool) -> bool {
+    let same_frame = |g: &GoFrame, f: &RawFrame| {
+        g.function.as_bytes() == cur.text(&f.function)
+            && g.file.as_bytes() == cur.text(&f.file)
+            && (similar || g.line == f.line)
+    };
+    group.state.as_bytes() == cur.text(&cur.state)
+        && group.frames.len() == cur.frames.len()
+        && group
+            .frames
+            .iter()
+            .zip(&cur.frames)
+            .all(|(g, f)| same_frame(g, f))
+        && match (&group.created_by, &cur.created_by) {
+            (Some(g), Some(f)) => same_frame(g, f),
+            (None, None) => true,
+            _ => false,
+        }
+}
+
+fn new_group(cur: &Current) -> GoroutineGroup {
+    let owned = |f: &RawFrame| GoFrame {
+        function: String::from_utf8_lossy(cur.text(&f.function)).into_owned(),
+        file: String::from_utf8_lossy(cur.text(&f.file)).into_owned(),
+        line: f.line,
+    };
+    GoroutineGroup {
+        count: 0,
+        state: String::from_utf8_lossy(cur.text(&cur.state)).into_owned(),
+        wait_minutes: None,
+        with_age: 0,
+        locked_to_thread: 0,
+        frames: cur.frames.iter().map(owned).collect(),
+        elided: cur.elided,
+        created_by: cur.created_by.as_ref().map(owned),
+        sample_ids: Vec::new(),
+    }
+}
+
+/// `goroutine 5 [chan receive, 8 minutes]:` (Go ≥1.23 may add `gp=… m=…` before the bracket).
+fn parse_header(line: &[u8]) -> Option<(u64, &[u8])> {
+    let rest = line.strip_prefix(b"goroutine ")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let id = parse_u64(&rest[..digits])?;
+    let rest = &rest[digits..];
+    let open = rest.iter().position(|&b| b == b'[')?;
+    let body = rest[open + 1..].strip_suffix(b"]:")?;
+    Some((id, body))
+}
+
+/// `118 @ 0x43b296 0x44a8d2 …`
+fn parse_counted_header(line: &[u8]) -> Option<u64> {
+    let at = find(line, b" @ ")?;
+    let count = parse_u64(&line[..at])?;
+    line[at + 3..].starts_with(b"0x").then_some(count)
+}
+
+/// `main.(*T).m(0xc000010000, {0x1, 0x2})` → `main.(*T).m`.
+fn function_name(line: &[u8]) -> &[u8] {
+    if line.ends_with(b")") {
+        if let Some(open) = line.iter().rposition(|&b| b == b'(') {
+            if open > 0 {
+                return &line[..open];
+            }
+        }
+    }
+    line
+}
+
+/// `/src/main.go:27 +0x1d` → (`/src/main.go`, 27).
+fn parse_location(location: &[u8]) -> (&[u8], u32) {
+    let location = match find(location, b" +0x") {
+        Some(at) => &location[..at],
+        None => trim(location),
+    };
+    match location.iter().rposition(|&b| b == b':') {
+        Some(colon) => (
+            &location[..colon],
+            parse_u32(&location[colon + 1..]).unwrap_or(0),
+        ),
+        None => (location, 0),
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+fn parse_u64(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 19 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(bytes.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
+fn parse_u32(bytes: &[u8]) -> Option<u32> {
+    parse_u64(bytes).and_then(|n| u32::try_from(n).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GO119_DEBUG2: &str = include_str!("../../tests/fixtures/goroutines/go1.19-debug2.txt");
+    const GO119_DEBUG1: &str = include_str!("../../tests/fixtures/goroutines/go1.19-debug1.txt");
+    const GO122_LOGS: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt");
+
+    fn parse(text: &str, similar: bool) -> GoroutineDump {
+        parse_dump(text.as_bytes(), "fixture", similar).unwrap()
+    }
+
+    fn group<'a>(dump: &'a GoroutineDump, leaf: &str) -> &'a GoroutineGroup {
+        dump.groups
+            .iter()
+            .find(|g| g.frames.iter().any(|f| f.function == leaf))
+            .unwrap_or_else(|| panic!("no group with {leaf}"))
+    }
+
+    #[test]
+    fn recorded_go119_debug2() {
+        let dump = parse(GO119_DEBUG2, false);
+        assert_eq!(dump.total, 64);
+        assert!(dump.has_states);
+        let waiting = group(&dump, "main.waitForever");
+        assert_eq!(
+            (waiting.count, waiting.state.as_str()),
+            (50, "chan receive")
+        );
+        assert_eq!(waiting.frames[0].file, "/tmp/gor/main.go");
+        assert_eq!(waiting.frames[0].line, 17);
+        assert_eq!(waiting.created_by.as_ref().unwrap().function, "main.main");
+        assert_eq!(waiting.wait_minutes, None, "no GC yet: no ages");
+        assert_eq!(waiting.sample_ids.len(), 5);
+        let mutex = group(&dump, "main.pileOnMutex");
+        assert_eq!((mutex.count, mutex.state.as_str()), (7, "semacquire"));
+        assert_eq!(mutex.frames[0].function, "sync.runtime_SemacquireMutex");
+        let locked = group(&dump, "main.lockedSleeper");
+        assert_eq!((locked.count, locked.locked_to_thread), (3, 3));
+        assert_eq!(locked.state, "sleep");
+        assert_eq!(dump.groups.iter().map(|g| g.count).sum::<u64>(), 64);
+    }
+
+    #[test]
+    fn recorded_go119_debug1_counts() {
+        let dump = parse(GO119_DEBUG1, false);
+        assert_eq!(dump.total, 64);
+        assert!(!dump.has_states);
+        let waiting = group(&dump, "main.waitForever");
+        assert_eq!(waiting.count, 50);
+        assert_eq!(waiting.state, "");
+        let mutex = group(&dump, "main.pileOnMutex");
+        assert_eq!(mutex.count, 7);
+        assert_eq!(mutex.frames.len(), 4);
+        assert_eq!(mutex.frames[1].function, "sync.(*Mutex).lockSlow");
+        assert_eq!(mutex.frames[1].line, 171);
+    }
+
+    #[test]
+    fn sigquit_dump_in_logs_with_newer_formats() {
+        let dump = parse(GO122_LOGS, false);
+        // goroutines 0, 1, 17, 18, 19, 23, 31, 32, 40
+        assert_eq!(dump.total, 9);
+        let pool = dump
+            .groups
+            .iter()
+            .find(|g| {
+                g.frames
+                    .first()
+                    .is_some_and(|f| f.function == "example.com/api/internal/worker.(*Pool).wait")
+            })
+            .unwrap();
+        assert_eq!(pool.count, 3, "(scan) is not part of the state");
+        assert_eq!(pool.state, "chan receive");
+        assert_eq!(pool.wait_minutes, Some((12, 47)));
+        assert_eq!(pool.with_age, 2, "one of three has no age");
+        assert_eq!(pool.frames[0].line, 51);
+        assert_eq!(
+            pool.created_by.as_ref().unwrap().function,
+            "example.com/api/internal/worker.Start"
+        );
+        let io = group(&dump, "net.(*conn).Read");
+        assert!(io.elided);
+        assert_eq!((io.locked_to_thread, io.wait_minutes), (1, Some((3, 3))));
+        assert_eq!(
+            io.created_by.as_ref().unwrap().function,
+            "net/http.(*Server).Serve"
+        );
+        let main = group(&dump, "main.main");
+        assert_eq!(
+            (main.state.as_str(), main.wait_minutes),
+            ("chan receive", Some((42, 42)))
+        );
+        // Two mutex waiters differ only in a line number.
+        let mutex: Vec<&GoroutineGroup> = dump
+            .groups
+            .iter()
+            .filter(|g| g.state == "sync.Mutex.Lock")
+            .collect();
+        assert_eq!(mutex.len(), 2);
+        let similar = parse(GO122_LOGS, true);
+        let merged = similar
+            .groups
+            .iter()
+            .find(|g| g.state == "sync.Mutex.Lock")
+            .unwrap();
+        assert_eq!((merged.count, merged.wait_minutes), (2, Some((5, 7))));
+        let running = dump.groups.iter().find(|g| g.state == "running").unwrap();
+        assert!(running.frames.is_empty());
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for text in [
+            "",
+            "hello\nworld\n",
+            "goroutine x [y]:\n",
+            "\u{0}\u{1}\u{2}",
+            "12 @ not-an-address\n",
+        ] {
+            assert!(
+                parse_dump(text.as_bytes(), "input", false).is_err(),
+                "{text:?}"
+            );
+        }
+        // A header and nothing else is still one goroutine.
+        assert_eq!(parse("goroutine 9 [select]:\n", false).total, 1);
+        // Truncated mid-frame: what was read counts.
+        let cut = &GO119_DEBUG2[..GO119_DEBUG2.len() / 2];
+        assert!(parse(cut, false).total > 0);
+    }
+}
