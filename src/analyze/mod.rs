@@ -8,3 +8,4 @@ pub mod ledger;
 pub mod limits;
 pub mod policy;
 pub mod smaps;
+pub mod stacks;

@@ -50,3 +50,25 @@ impl Default for HeapPolicy {
         }
     }
 }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StacksPolicy {
+    /// Goroutines waiting this many minutes or more are stuck. Go reports ages in whole
+    /// minutes, and only after a GC, so a few minutes is the finest useful grain; ten keeps
+    /// ordinary long polls and idle keep-alive readers out.
+    pub stuck_after_minutes: u32,
+    /// A thread that used at least this share of one CPU over the window is spinning.
+    pub spinning_cpu_share: f64,
+    /// Group members whose IDs are kept, to find them in the raw dump.
+    pub sample_ids: usize,
+}
+
+impl Default for StacksPolicy {
+    fn default() -> Self {
+        StacksPolicy {
+            stuck_after_minutes: 10,
+            spinning_cpu_share: 0.2,
+            sample_ids: 5,
+        }
+    }
+}

@@ -12,3 +12,4 @@ pub mod net;
 pub mod process;
 pub mod snapshot;
 pub mod snapshot_file;
+pub mod tasks;

@@ -36,3 +36,20 @@ pub struct GoroutineDump {
     /// False for debug=1 dumps: no states, no ages.
     pub has_states: bool,
 }
+
+/// One OS thread of the target, as /proc/PID/task/TID tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadSample {
+    pub tid: i32,
+    pub name: String,
+    /// R, S, D, Z, T, t, I…
+    pub state: char,
+    /// The syscall by name, `running`, or `-` when blocked outside a syscall; None if unreadable.
+    pub syscall: Option<String>,
+    /// The kernel function the thread sleeps in; None when unreadable or not sleeping.
+    pub wchan: Option<String>,
+    /// Innermost first; None when /proc/PID/task/TID/stack could not be read.
+    pub kernel_stack: Option<Vec<String>>,
+    /// utime + stime, in clock ticks.
+    pub cpu_ticks: u64,
+}

@@ -5,3 +5,5 @@ pub mod goroutines;
 pub mod memstats;
 pub mod net;
 pub mod pprof;
+pub mod syscall;
+pub mod syscall_names;

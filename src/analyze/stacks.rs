@@ -1,0 +1,356 @@
+//! Goroutine and thread groups: filtered, ordered (stuck first, then largest), and threads
+//! told apart as spinning, blocked or stuck over a window.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use crate::analyze::policy::StacksPolicy;
+use crate::model::stacks::{GoroutineDump, GoroutineGroup, ThreadSample};
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupFilter {
+    /// Keep groups with a frame (function or file) that matches.
+    pub pattern: Option<Regex>,
+    /// Keep groups whose state contains this text (`chan receive`, `IO wait`, `D`…).
+    pub state: Option<String>,
+    pub min_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoroutineView {
+    pub group: GoroutineGroup,
+    pub stuck: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoroutineReport {
+    pub total: u64,
+    pub groups: Vec<GoroutineView>,
+    /// Groups that passed the filters, before `top` cut the list.
+    pub groups_total: usize,
+    pub has_states: bool,
+    pub stuck_goroutines: u64,
+}
+
+pub fn goroutine_report(
+    dump: GoroutineDump,
+    filter: &GroupFilter,
+    policy: &StacksPolicy,
+    top: usize,
+) -> GoroutineReport {
+    let keep = |g: &GoroutineGroup| {
+        g.count >= filter.min_count
+            && filter
+                .state
+                .as_ref()
+                .is_none_or(|s| g.state.contains(s.as_str()))
+            && filter.pattern.as_ref().is_none_or(|re| {
+                g.frames
+                    .iter()
+                    .chain(g.created_by.iter())
+                    .any(|f| re.is_match(&f.function) || re.is_match(&f.file))
+            })
+    };
+    let mut groups: Vec<GoroutineView> = dump
+        .groups
+        .into_iter()
+        .filter(|g| keep(g))
+        .map(|group| GoroutineView {
+            stuck: group
+                .wait_minutes
+                .is_some_and(|(_, longest)| longest >= policy.stuck_after_minutes),
+            group,
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.stuck
+            .cmp(&a.stuck)
+            .then(b.group.count.cmp(&a.group.count))
+            .then_with(|| a.group.frames.cmp(&b.group.frames))
+    });
+    let stuck_goroutines = groups
+        .iter()
+        .filter(|g| g.stuck)
+        .map(|g| g.group.count)
+        .sum();
+    let groups_total = groups.len();
+    if top > 0 {
+        groups.truncate(top);
+    }
+    GoroutineReport {
+        total: dump.total,
+        groups,
+        groups_total,
+        has_states: dump.has_states,
+        stuck_goroutines,
+    }
+}
+
+/// Is this frame the application's own? Standard-library packages have no dot in their
+/// first path element (`net/http`, `runtime`); `main` is the program itself.
+pub fn is_app_frame(function: &str) -> bool {
+    let package_path = function.split('/').next().unwrap_or(function);
+    function.starts_with("main.") || (function.contains('/') && package_path.contains('.'))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadGroup {
+    pub count: u64,
+    pub state: char,
+    pub syscall: Option<String>,
+    pub wchan: Option<String>,
+    pub kernel_stack: Option<Vec<String>>,
+    /// Thread names and how many threads carry each, most common first.
+    pub names: Vec<(String, u64)>,
+    pub tids: Vec<i32>,
+    pub cpu_seconds: f64,
+    /// Under `--over`: threads that used CPU over the window, and threads in D state at both
+    /// ends of it.
+    pub spinning: u64,
+    pub stuck: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadReport {
+    pub total: u64,
+    pub groups: Vec<ThreadGroup>,
+    pub groups_total: usize,
+    pub kernel_stacks_readable: bool,
+    pub window_seconds: Option<f64>,
+}
+
+type ThreadKey = (char, Option<String>, Option<String>, Option<Vec<String>>);
+
+pub struct ThreadInput<'a> {
+    pub now: &'a [ThreadSample],
+    /// The first sample and the seconds between the two, under `--over`.
+    pub before: Option<(&'a [ThreadSample], f64)>,
+    pub ticks_per_second: u64,
+    pub kernel_stacks_readable: bool,
+}
+
+pub fn thread_report(
+    input: ThreadInput<'_>,
+    filter: &GroupFilter,
+    policy: &StacksPolicy,
+    top: usize,
+) -> ThreadReport {
+    let mut groups: BTreeMap<ThreadKey, ThreadGroup> = BTreeMap::new();
+    let ticks = input.ticks_per_second.max(1) as f64;
+    for t in input.now {
+        let key: ThreadKey = (
+            t.state,
+            t.syscall.clone(),
+            t.wchan.clone(),
+            t.kernel_stack.clone(),
+        );
+        let g = groups.entry(key).or_insert_with(|| ThreadGroup {
+            count: 0,
+            state: t.state,
+            syscall: t.syscall.clone(),
+            wchan: t.wchan.clone(),
+            kernel_stack: t.kernel_stack.clone(),
+            names: Vec::new(),
+            tids: Vec::new(),
+            cpu_seconds: 0.0,
+            spinning: 0,
+            stuck: 0,
+        });
+        g.count += 1;
+        g.cpu_seconds += t.cpu_ticks as f64 / ticks;
+        if g.tids.len() < policy.sample_ids {
+            g.tids.push(t.tid);
+        }
+        match g.names.iter_mut().find(|(n, _)| *n == t.name) {
+            Some((_, n)) => *n += 1,
+            None => g.names.push((t.name.clone(), 1)),
+        }
+        if let Some((before, seconds)) = input.before {
+            if let Some(old) = before.iter().find(|o| o.tid == t.tid) {
+                let used = t.cpu_ticks.saturating_sub(old.cpu_ticks) as f64 / ticks;
+                if seconds > 0.0 && used / seconds >= policy.spinning_cpu_share {
+                    g.spinning += 1;
+                }
+                if old.state == 'D' && t.state == 'D' {
+                    g.stuck += 1;
+                }
+            }
+        }
+    }
+    let keep = |g: &ThreadGroup| {
+        g.count >= filter.min_count
+            && filter.state.as_ref().is_none_or(|s| {
+                g.state.to_string() == *s
+                    || g.syscall.as_deref().is_some_and(|c| c.contains(s.as_str()))
+            })
+            && filter.pattern.as_ref().is_none_or(|re| {
+                g.names.iter().any(|(n, _)| re.is_match(n))
+                    || g.wchan.as_deref().is_some_and(|w| re.is_match(w))
+                    || g.syscall.as_deref().is_some_and(|c| re.is_match(c))
+                    || g.kernel_stack.iter().flatten().any(|f| re.is_match(f))
+            })
+    };
+    let mut groups: Vec<ThreadGroup> = groups.into_values().filter(|g| keep(g)).collect();
+    for g in &mut groups {
+        g.names
+            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    groups.sort_by(|a, b| {
+        b.stuck
+            .cmp(&a.stuck)
+            .then(b.count.cmp(&a.count))
+            .then(a.state.cmp(&b.state))
+            .then_with(|| a.syscall.cmp(&b.syscall))
+    });
+    let groups_total = groups.len();
+    if top > 0 {
+        groups.truncate(top);
+    }
+    ThreadReport {
+        total: input.now.len() as u64,
+        groups,
+        groups_total,
+        kernel_stacks_readable: input.kernel_stacks_readable,
+        window_seconds: input.before.map(|(_, s)| s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::goroutines::parse_dump;
+
+    const LOGS: &str = include_str!("../../tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt");
+
+    fn dump() -> GoroutineDump {
+        parse_dump(LOGS.as_bytes(), "fixture", false).unwrap()
+    }
+
+    #[test]
+    fn stuck_groups_first_then_largest() {
+        let report = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        let order: Vec<(u64, &str, bool)> = report
+            .groups
+            .iter()
+            .map(|g| (g.group.count, g.group.state.as_str(), g.stuck))
+            .collect();
+        assert_eq!(order[0], (3, "chan receive", true), "{order:?}");
+        assert_eq!(
+            order[1],
+            (1, "chan receive", true),
+            "main.main waited 42 minutes"
+        );
+        assert!(order[2..].iter().all(|(_, _, stuck)| !stuck), "{order:?}");
+        assert_eq!(report.stuck_goroutines, 4);
+        assert_eq!(report.total, 9);
+    }
+
+    #[test]
+    fn filters() {
+        let only = |filter: GroupFilter| {
+            goroutine_report(dump(), &filter, &StacksPolicy::default(), 0)
+                .groups
+                .iter()
+                .map(|g| g.group.count)
+                .sum::<u64>()
+        };
+        let re = |p: &str| Some(Regex::new(p).unwrap());
+        assert_eq!(
+            only(GroupFilter {
+                pattern: re(r"worker\.\(\*Pool\)"),
+                ..Default::default()
+            }),
+            3
+        );
+        assert_eq!(
+            only(GroupFilter {
+                state: Some("Mutex".into()),
+                ..Default::default()
+            }),
+            2
+        );
+        assert_eq!(
+            only(GroupFilter {
+                min_count: 2,
+                ..Default::default()
+            }),
+            3
+        );
+        let mut policy = StacksPolicy::default();
+        policy.stuck_after_minutes = 60;
+        assert_eq!(
+            goroutine_report(dump(), &GroupFilter::default(), &policy, 0).stuck_goroutines,
+            0
+        );
+    }
+
+    #[test]
+    fn app_frames() {
+        assert!(is_app_frame("main.main"));
+        assert!(is_app_frame("example.com/api/internal/cache.(*Cache).Get"));
+        assert!(is_app_frame("github.com/lib/pq.(*conn).recv"));
+        assert!(!is_app_frame("net/http.(*conn).serve"));
+        assert!(!is_app_frame("runtime.gopark"));
+        assert!(!is_app_frame("sync.(*Mutex).Lock"));
+    }
+
+    fn thread(tid: i32, name: &str, state: char, syscall: &str, ticks: u64) -> ThreadSample {
+        ThreadSample {
+            tid,
+            name: name.to_string(),
+            state,
+            syscall: Some(syscall.to_string()),
+            wchan: None,
+            kernel_stack: None,
+            cpu_ticks: ticks,
+        }
+    }
+
+    #[test]
+    fn threads_spinning_blocked_and_stuck() {
+        let before = vec![
+            thread(1, "api", 'S', "futex", 100),
+            thread(2, "worker", 'R', "running", 100),
+            thread(3, "worker", 'S', "futex", 50),
+            thread(4, "flush", 'D', "fsync", 10),
+        ];
+        let now = vec![
+            thread(1, "api", 'S', "futex", 100),
+            thread(2, "worker", 'R', "running", 300),
+            thread(3, "worker", 'S', "futex", 50),
+            thread(4, "flush", 'D', "fsync", 10),
+            thread(5, "worker", 'S', "futex", 0),
+        ];
+        let report = thread_report(
+            ThreadInput {
+                now: &now,
+                before: Some((&before, 2.0)),
+                ticks_per_second: 100,
+                kernel_stacks_readable: false,
+            },
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
+        assert_eq!(report.total, 5);
+        let first = &report.groups[0];
+        assert_eq!(
+            (first.state, first.stuck, first.count),
+            ('D', 1, 1),
+            "stuck first"
+        );
+        let futex = report
+            .groups
+            .iter()
+            .find(|g| g.syscall.as_deref() == Some("futex"))
+            .unwrap();
+        assert_eq!((futex.count, futex.spinning), (3, 0));
+        assert_eq!(
+            futex.names,
+            vec![("worker".to_string(), 2), ("api".to_string(), 1)]
+        );
+        let running = report.groups.iter().find(|g| g.state == 'R').unwrap();
+        assert_eq!(running.spinning, 1, "2 s of CPU in 2 s");
+    }
+}
