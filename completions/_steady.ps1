@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
             [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
+            [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
             break
         }
@@ -131,6 +132,34 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;stacks' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs')
+            [CompletionResult]::new('--stuck-after', '--stuck-after', [CompletionResultType]::ParameterName, 'Goroutines waiting this many minutes or more are stuck')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)')
+            [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'Keep groups with at least N members')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
+            [CompletionResult]::new('--max-full-dump', '--max-full-dump', [CompletionResultType]::ParameterName, 'Fetch the full ?debug=2 dump only below this many goroutines')
+            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Threads: sample CPU twice, this long apart, to tell spinning threads from blocked ones')
+            [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph of the goroutines as SVG')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse dumps larger than this')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--goroutines', '--goroutines', [CompletionResultType]::ParameterName, 'Only goroutines (needs a pprof endpoint or --file)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Only OS threads')
+            [CompletionResult]::new('--similar', '--similar', [CompletionResultType]::ParameterName, 'Also merge stacks that differ only in line numbers')
+            [CompletionResult]::new('--allow-stw', '--allow-stw', [CompletionResultType]::ParameterName, 'Fetch ?debug=2 whatever the count, accepting its stop-the-world pause')
+            [CompletionResult]::new('--folded', '--folded', [CompletionResultType]::ParameterName, 'Print folded stacks (`a;b;c count`) instead of the table')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

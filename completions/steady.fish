@@ -35,6 +35,7 @@ complete -c steady -n "__fish_steady_needs_command" -s V -l version -d 'Print ve
 complete -c steady -n "__fish_steady_needs_command" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
 complete -c steady -n "__fish_steady_needs_command" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
 complete -c steady -n "__fish_steady_needs_command" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
+complete -c steady -n "__fish_steady_needs_command" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)' -r
@@ -123,6 +124,31 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l file -d 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'Goroutines waiting this many minutes or more are stuck' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l match -d 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l state -d 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l min-count -d 'Keep groups with at least N members' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l top -d 'Show this many groups (0 for all)' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l max-full-dump -d 'Fetch the full ?debug=2 dump only below this many goroutines' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l over -d 'Threads: sample CPU twice, this long apart, to tell spinning threads from blocked ones' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l flame -d 'Write a flame graph of the goroutines as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l url -d 'The pprof handler to use instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l port -d 'The loopback port that serves /debug/pprof' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l max-bytes -d 'Refuse dumps larger than this' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l goroutines -d 'Only goroutines (needs a pprof endpoint or --file)'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l threads -d 'Only OS threads'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l similar -d 'Also merge stacks that differ only in line numbers'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l allow-stw -d 'Fetch ?debug=2 whatever the count, accepting its stop-the-world pause'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l folded -d 'Print folded stacks (`a;b;c count`) instead of the table'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand generate" -l out -d 'Directory to write completions/ and man/ into' -r -F
 complete -c steady -n "__fish_steady_using_subcommand generate" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''

@@ -96,6 +96,17 @@ when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapsho
     )]
     Heap(HeapArgs),
 
+    /// Goroutines and threads grouped by identical stack, stuck ones first; safe in production
+    #[command(
+        long_about = "Groups a Go target's goroutines (from its /debug/pprof endpoint, a dump file, or stdin) and any \
+process's threads (from /proc/PID/task) by identical stack, largest first and stuck ones before them, with wait \
+reasons and ages.\n\nDo no harm: the goroutine count is read first with ?debug=1 (a short, constant pause); the full \
+?debug=2 dump, which stops the target's world for a time that grows with the goroutine count, is fetched only below \
+--max-full-dump goroutines or with --allow-stw.\n\nExit status: 1 when stuck goroutines (waiting --stuck-after \
+minutes or more) or stuck threads (D state through the whole --over window) are found, 0 otherwise, 2 on error."
+    )]
+    Stacks(StacksArgs),
+
     /// Write shell completions and man pages (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -236,6 +247,81 @@ pub struct FetchArgs {
 
     /// Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)
     #[arg(long, value_parser = parse_bytes, default_value = "256MiB", value_name = "SIZE")]
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StacksArgs {
+    /// Process ID of the target (not needed with --file)
+    #[arg(value_parser = parse_pid, required_unless_present = "file")]
+    pub pid: Option<i32>,
+
+    /// Only goroutines (needs a pprof endpoint or --file)
+    #[arg(long, conflicts_with = "threads")]
+    pub goroutines: bool,
+
+    /// Only OS threads
+    #[arg(long)]
+    pub threads: bool,
+
+    /// Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs
+    #[arg(long, value_name = "FILE", conflicts_with = "threads")]
+    pub file: Option<String>,
+
+    /// Also merge stacks that differ only in line numbers
+    #[arg(long)]
+    pub similar: bool,
+
+    /// Goroutines waiting this many minutes or more are stuck
+    #[arg(long, default_value_t = 10, value_name = "MINUTES")]
+    pub stuck_after: u32,
+
+    /// Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX
+    #[arg(long = "match", value_name = "REGEX")]
+    pub pattern: Option<String>,
+
+    /// Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+
+    /// Keep groups with at least N members
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_count: u64,
+
+    /// Show this many groups (0 for all)
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+
+    /// Fetch the full ?debug=2 dump only below this many goroutines
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_full_dump: u64,
+
+    /// Fetch ?debug=2 whatever the count, accepting its stop-the-world pause
+    #[arg(long)]
+    pub allow_stw: bool,
+
+    /// Threads: sample CPU twice, this long apart, to tell spinning threads from blocked ones
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub over: Option<Duration>,
+
+    /// Print folded stacks (`a;b;c count`) instead of the table
+    #[arg(long)]
+    pub folded: bool,
+
+    /// Write a flame graph of the goroutines as SVG
+    #[arg(long, value_name = "FILE.svg")]
+    pub flame: Option<PathBuf>,
+
+    /// The pprof handler to use instead of discovering it
+    #[arg(long, value_name = "URL", conflicts_with = "port")]
+    pub url: Option<String>,
+
+    /// The loopback port that serves /debug/pprof
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Refuse dumps larger than this
+    #[arg(long, value_parser = parse_bytes, default_value = "1GiB", value_name = "SIZE")]
     pub max_bytes: u64,
 }
 

@@ -5,12 +5,15 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::analyze::heap::Granularity;
+use crate::analyze::policy::StacksPolicy;
 use crate::cli::{Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
 use crate::collect::endpoint::Endpoint;
+use crate::collect::goroutines::GoroutineFetch;
 use crate::collect::snapshot::FetchOptions;
 use crate::commands::fds::FdsOptions;
 use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
 use crate::commands::limits::LimitsOptions;
+use crate::commands::stacks::{StacksOptions, Which};
 use crate::commands::{Output, ProcSource};
 use crate::render::Style;
 
@@ -20,6 +23,7 @@ pub enum Job {
     Fds(FdsOptions),
     Limits(LimitsOptions),
     Heap(HeapRequest, HeapOptions),
+    Stacks(StacksOptions),
     Generate(PathBuf),
 }
 
@@ -65,6 +69,41 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             };
             Job::Heap(request, opts)
         }
+        Command::Stacks(args) => Job::Stacks(StacksOptions {
+            pid: args.pid,
+            proc_root: global.proc_root.clone(),
+            which: if args.goroutines {
+                Which::Goroutines
+            } else if args.threads {
+                Which::Threads
+            } else {
+                Which::Both
+            },
+            file: args.file,
+            endpoint: args
+                .url
+                .as_deref()
+                .map(Endpoint::from_url)
+                .or(args.port.map(Endpoint::from_port)),
+            fetch: GoroutineFetch {
+                timeout: global.timeout,
+                max_bytes: args.max_bytes,
+                max_full_dump: args.max_full_dump,
+                allow_stw: args.allow_stw,
+                similar: args.similar,
+            },
+            policy: StacksPolicy {
+                stuck_after_minutes: args.stuck_after,
+                ..StacksPolicy::default()
+            },
+            pattern: args.pattern,
+            state: args.state,
+            min_count: args.min_count,
+            top: args.top,
+            over: args.over,
+            folded: args.folded,
+            flame: args.flame,
+        }),
         Command::Generate(args) => Job::Generate(args.out),
     };
     (job, output)

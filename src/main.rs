@@ -46,6 +46,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Job::Fds(opts) => commands::fds::run(opts, &output, &mut out)?,
         Job::Limits(opts) => commands::limits::run(opts, &output, &mut out)?,
         Job::Heap(request, opts) => commands::heap::run(request, opts, &output, &mut out)?,
+        Job::Stacks(opts) => commands::stacks::run(opts, &output, &mut out)?,
         Job::Generate(dir) => {
             commands::generate::run(dir)?;
             Outcome::Steady

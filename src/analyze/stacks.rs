@@ -216,6 +216,47 @@ pub fn thread_report(
     }
 }
 
+/// Everything `steady stacks` shows.
+#[derive(Debug, Clone, Default)]
+pub struct StacksReport {
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    /// Where the goroutines came from: a URL, a file, or stdin.
+    pub goroutine_source: Option<String>,
+    pub goroutines: Option<GoroutineReport>,
+    pub threads: Option<ThreadReport>,
+    /// What was left out, and why.
+    pub notes: Vec<String>,
+}
+
+impl StacksReport {
+    /// Stuck goroutines, or threads in D state through the whole window: exit 1.
+    pub fn stuck(&self) -> bool {
+        self.goroutines
+            .as_ref()
+            .is_some_and(|g| g.stuck_goroutines > 0)
+            || self
+                .threads
+                .as_ref()
+                .is_some_and(|t| t.groups.iter().any(|g| g.stuck > 0))
+    }
+}
+
+/// Folded stacks, root first, one line per group: `[state];root;…;leaf count`.
+pub fn folded_goroutines(dump: &GoroutineDump) -> Vec<String> {
+    dump.groups
+        .iter()
+        .map(|g| {
+            let mut parts: Vec<String> = Vec::with_capacity(g.frames.len() + 1);
+            if !g.state.is_empty() {
+                parts.push(format!("[{}]", g.state));
+            }
+            parts.extend(g.frames.iter().rev().map(|f| f.function.replace(';', ":")));
+            format!("{} {}", parts.join(";"), g.count)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod endpoint;
 pub mod exe;
 pub mod fds;
+pub mod goroutines;
 pub mod http;
 pub mod limits;
 pub mod memory;

@@ -4,6 +4,7 @@ pub mod fds;
 pub mod generate;
 pub mod heap;
 pub mod limits;
+pub mod stacks;
 
 use std::path::PathBuf;
 

@@ -11,6 +11,8 @@ pub mod heap_text;
 pub mod limits_json;
 pub mod limits_table;
 pub mod progress;
+pub mod stacks_json;
+pub mod stacks_table;
 pub mod text;
 
 /// The JSON shape's version; bump it when a field changes meaning or goes away.

@@ -1,0 +1,63 @@
+//! Fetches goroutine dumps from the target's pprof endpoint, without stopping its world
+//! for long: the count comes first from `?debug=1` (a short, constant pause since Go 1.19);
+//! `?debug=2`, whose stop-the-world pause grows with the goroutine count, only below a bound.
+
+use std::time::Duration;
+
+use crate::collect::endpoint::Endpoint;
+use crate::collect::http::{self, FetchError};
+use crate::model::stacks::GoroutineDump;
+use crate::parse::goroutines::{parse_dump, DumpError};
+
+#[derive(Debug, Clone)]
+pub struct GoroutineFetch {
+    pub timeout: Duration,
+    pub max_bytes: u64,
+    /// Fetch `?debug=2` only when there are fewer goroutines than this…
+    pub max_full_dump: u64,
+    /// …unless the user accepts the pause.
+    pub allow_stw: bool,
+    pub similar: bool,
+}
+
+pub struct FetchedDump {
+    pub dump: GoroutineDump,
+    /// Why wait reasons and ages are missing, when `?debug=2` was not fetched.
+    pub degraded: Option<String>,
+    pub url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GoroutineFetchError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Dump(#[from] DumpError),
+}
+
+pub fn fetch_goroutines(
+    endpoint: &Endpoint,
+    opts: &GoroutineFetch,
+) -> Result<FetchedDump, GoroutineFetchError> {
+    let counted_url = endpoint.url("goroutine?debug=1");
+    let counted = http::get(&counted_url, opts.timeout, opts.max_bytes)?;
+    let counted_dump = parse_dump(counted.body.as_slice(), &counted_url, opts.similar)?;
+    let total = counted_dump.total;
+    if total >= opts.max_full_dump && !opts.allow_stw {
+        return Ok(FetchedDump {
+            dump: counted_dump,
+            degraded: Some(format!(
+                "{total} goroutines ≥ --max-full-dump {}: grouped from ?debug=1, without wait reasons and ages, because ?debug=2 stops the target's world for a time that grows with the goroutine count (--allow-stw fetches it anyway)",
+                opts.max_full_dump
+            )),
+            url: counted_url,
+        });
+    }
+    let full_url = endpoint.url("goroutine?debug=2");
+    let full = http::get(&full_url, opts.timeout, opts.max_bytes)?;
+    Ok(FetchedDump {
+        dump: parse_dump(full.body.as_slice(), &full_url, opts.similar)?,
+        degraded: None,
+        url: full_url,
+    })
+}

@@ -1,0 +1,180 @@
+//! `steady stacks [PID] [--goroutines|--threads] [--file FILE]`.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+
+use crate::analyze::policy::StacksPolicy;
+use crate::analyze::stacks::{folded_goroutines, StacksReport};
+use crate::analyze::stacks::{goroutine_report, thread_report, GroupFilter, ThreadInput};
+use crate::collect::endpoint::{self, Endpoint};
+use crate::collect::goroutines::{fetch_goroutines, GoroutineFetch};
+use crate::collect::process::Target;
+use crate::collect::{clock, tasks};
+use crate::commands::Output;
+use crate::exit::Outcome;
+use crate::parse::goroutines::parse_dump;
+use crate::render::progress::WaitBar;
+use crate::render::{flame, stacks_json, stacks_table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// Goroutines when the target serves them, threads always.
+    Both,
+    Goroutines,
+    Threads,
+}
+
+#[derive(Debug, Clone)]
+pub struct StacksOptions {
+    pub pid: Option<i32>,
+    pub proc_root: PathBuf,
+    pub which: Which,
+    pub file: Option<String>,
+    pub endpoint: Option<Endpoint>,
+    pub fetch: GoroutineFetch,
+    pub policy: StacksPolicy,
+    pub pattern: Option<String>,
+    pub state: Option<String>,
+    pub min_count: u64,
+    pub top: usize,
+    pub over: Option<Duration>,
+    pub folded: bool,
+    pub flame: Option<PathBuf>,
+}
+
+pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
+    let filter = GroupFilter {
+        pattern: opts
+            .pattern
+            .as_deref()
+            .map(Regex::new)
+            .transpose()
+            .context("--match is not a valid regular expression")?,
+        state: opts.state.clone(),
+        min_count: opts.min_count,
+    };
+    let mut report = StacksReport {
+        pid: opts.pid,
+        ..StacksReport::default()
+    };
+    let target = opts
+        .pid
+        .map(|pid| Target::open(pid, &opts.proc_root))
+        .transpose()?;
+
+    let dump = if let Some(file) = &opts.file {
+        report.goroutine_source = Some(file.clone());
+        Some(read_dump_file(file, opts)?)
+    } else if let (Some(target), true) = (&target, opts.which != Which::Threads) {
+        let found = match &opts.endpoint {
+            Some(e) => Ok(e.clone()),
+            None => endpoint::discover(target),
+        };
+        match found {
+            Ok(e) => {
+                let fetched = fetch_goroutines(&e, &opts.fetch)?;
+                report.goroutine_source = Some(fetched.url);
+                report.notes.extend(fetched.degraded);
+                Some(fetched.dump)
+            }
+            Err(err) if opts.which == Which::Both => {
+                report.notes.push(format!("goroutines left out: {err}"));
+                None
+            }
+            Err(err) => return Err(err.into()),
+        }
+    } else {
+        None
+    };
+    if let Some(dump) = dump {
+        if opts.folded || opts.flame.is_some() {
+            let lines = folded_goroutines(&dump);
+            if let Some(svg) = &opts.flame {
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(svg)
+                        .with_context(|| format!("cannot create {}", svg.display()))?,
+                );
+                flame::write_svg(&lines, "goroutines", "goroutines", &mut file)?;
+                file.flush()?;
+            }
+            if opts.folded {
+                flame::write_folded(&lines, out)?;
+                return Ok(Outcome::Steady);
+            }
+        }
+        report.goroutines = Some(goroutine_report(dump, &filter, &opts.policy, opts.top));
+    }
+
+    if let (Some(target), true) = (
+        &target,
+        opts.which != Which::Goroutines && opts.file.is_none(),
+    ) {
+        let (before, seconds) = match opts.over {
+            Some(over) => {
+                let started = Instant::now();
+                let first = tasks::read_threads(target)?;
+                let bar = WaitBar::new(
+                    over,
+                    &format!("second thread sample of PID {} in", target.pid),
+                );
+                clock::wait(over, |elapsed| bar.set(elapsed));
+                bar.finish();
+                (Some(first), started.elapsed().as_secs_f64())
+            }
+            None => (None, 0.0),
+        };
+        let now = tasks::read_threads(target)?;
+        if !now.kernel_stacks_readable {
+            report.notes.push(
+                "kernel stacks left out: /proc/PID/task/TID/stack needs CAP_SYS_ADMIN".to_string(),
+            );
+        }
+        report.comm = target.comm();
+        report.threads = Some(thread_report(
+            ThreadInput {
+                now: &now.threads,
+                before: before.as_ref().map(|b| (b.threads.as_slice(), seconds)),
+                ticks_per_second: now.clock_ticks_per_second,
+                kernel_stacks_readable: now.kernel_stacks_readable,
+            },
+            &filter,
+            &opts.policy,
+            opts.top,
+        ));
+    } else if let Some(target) = &target {
+        report.comm = target.comm();
+    }
+    if report.goroutines.is_none() && report.threads.is_none() {
+        bail!("nothing to show: give a PID, or a goroutine dump with --file");
+    }
+    if output.json {
+        stacks_json::write(&report, out)?;
+    } else {
+        stacks_table::write(&report, output.style, out)?;
+    }
+    Ok(if report.stuck() {
+        Outcome::Found
+    } else {
+        Outcome::Steady
+    })
+}
+
+fn read_dump_file(file: &str, opts: &StacksOptions) -> Result<crate::model::stacks::GoroutineDump> {
+    // Streamed: memory follows the distinct stacks, not the size of the dump.
+    let limit = opts.fetch.max_bytes;
+    if file == "-" {
+        let stdin = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().take(limit));
+        return Ok(parse_dump(stdin, "stdin", opts.fetch.similar)?);
+    }
+    let handle = std::fs::File::open(file)
+        .with_context(|| format!("cannot read {file} — check the file name"))?;
+    if handle.metadata().map(|m| m.len()).unwrap_or(0) > limit {
+        bail!("{file} is larger than {limit} bytes — raise --max-bytes");
+    }
+    let reader = std::io::BufReader::with_capacity(1 << 16, handle);
+    Ok(parse_dump(reader, file, opts.fetch.similar)?)
+}

@@ -1,0 +1,262 @@
+//! `steady stacks` for a person at a terminal: a summary table, then each group's frames.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+
+use crate::analyze::stacks::{is_app_frame, GoroutineView, StacksReport, ThreadGroup};
+use crate::model::stacks::GoFrame;
+use crate::render::text::{self, paint, sanitize};
+use crate::render::Style;
+
+fn new_table(style: Style) -> Table {
+    let mut table = Table::new();
+    table.load_style(NOTHING);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+pub fn wait_text(g: &GoroutineView) -> String {
+    match g.group.wait_minutes {
+        Some((lo, hi)) if lo == hi => format!("{lo} min"),
+        Some((lo, hi)) => format!("{lo}-{hi} min"),
+        None => "-".to_string(),
+    }
+}
+
+/// The frame people look at first: the innermost application frame, else the leaf.
+fn focus(frames: &[GoFrame]) -> Option<&GoFrame> {
+    frames
+        .iter()
+        .find(|f| is_app_frame(&f.function))
+        .or(frames.first())
+}
+
+fn short_file(file: &str) -> &str {
+    file.rsplit('/').next().unwrap_or(file)
+}
+
+pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+    if let Some(pid) = report.pid {
+        let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
+        writeln!(
+            out,
+            "{} {comm}",
+            paint(&format!("PID {pid}"), 1, style.color)
+        )?;
+    }
+    if let Some(g) = &report.goroutines {
+        let source = report
+            .goroutine_source
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} in {} (from {source})",
+            text::plural(g.total, "goroutine", "goroutines"),
+            text::plural(g.groups_total as u64, "group", "groups"),
+        )?;
+        if g.stuck_goroutines > 0 {
+            writeln!(
+                out,
+                "  {}",
+                paint(
+                    &format!(
+                        "{} stuck",
+                        text::plural(g.stuck_goroutines, "goroutine", "goroutines")
+                    ),
+                    31,
+                    style.color
+                )
+            )?;
+        }
+        writeln!(out)?;
+        let mut table = new_table(style);
+        table.set_header(vec!["#", "COUNT", "STATE", "WAIT", "", "WHERE"]);
+        for (i, v) in g.groups.iter().enumerate() {
+            let place = focus(&v.group.frames)
+                .map(|f| {
+                    format!(
+                        "{} {}:{}",
+                        sanitize(&f.function),
+                        sanitize(short_file(&f.file)),
+                        f.line
+                    )
+                })
+                .unwrap_or_else(|| "(no stack)".to_string());
+            let stuck = if v.stuck {
+                Cell::new("stuck").fg(Color::Red)
+            } else {
+                Cell::new("")
+            };
+            table.add_row(vec![
+                Cell::new(i + 1),
+                Cell::new(text::count(v.group.count)).set_alignment(CellAlignment::Right),
+                Cell::new(sanitize(&v.group.state)),
+                Cell::new(wait_text(v)),
+                stuck,
+                Cell::new(place),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        if g.groups.len() < g.groups_total {
+            writeln!(
+                out,
+                "  ({} of {} groups; --top 0 shows all)",
+                g.groups.len(),
+                g.groups_total
+            )?;
+        }
+        for (i, v) in g.groups.iter().enumerate() {
+            writeln!(out)?;
+            let mut title = format!(
+                "#{} · {}",
+                i + 1,
+                text::plural(v.group.count, "goroutine", "goroutines")
+            );
+            if !v.group.state.is_empty() {
+                title += &format!(" · {}", sanitize(&v.group.state));
+            }
+            if v.group.wait_minutes.is_some() {
+                title += &format!(
+                    " · waiting {} ({} of {} report an age)",
+                    wait_text(v),
+                    v.group.with_age,
+                    v.group.count
+                );
+            }
+            if v.group.locked_to_thread > 0 {
+                title += &format!(" · {} locked to thread", v.group.locked_to_thread);
+            }
+            if v.stuck {
+                title += " · STUCK";
+            }
+            writeln!(out, "{}", paint(&title, 1, style.color))?;
+            for f in &v.group.frames {
+                let line = format!(
+                    "    {}  {}:{}",
+                    sanitize(&f.function),
+                    sanitize(&f.file),
+                    f.line
+                );
+                let app = is_app_frame(&f.function);
+                writeln!(
+                    out,
+                    "{}",
+                    if app {
+                        paint(&line, 36, style.color)
+                    } else {
+                        line
+                    }
+                )?;
+            }
+            if v.group.elided {
+                writeln!(out, "    ...additional frames elided...")?;
+            }
+            if let Some(c) = &v.group.created_by {
+                writeln!(
+                    out,
+                    "    created by {}  {}:{}",
+                    sanitize(&c.function),
+                    sanitize(&c.file),
+                    c.line
+                )?;
+            }
+            if !v.group.sample_ids.is_empty() {
+                let ids: Vec<String> = v.group.sample_ids.iter().map(u64::to_string).collect();
+                writeln!(out, "    goroutines {}", ids.join(", "))?;
+            }
+        }
+    }
+    if let Some(t) = &report.threads {
+        writeln!(out)?;
+        let window = t
+            .window_seconds
+            .map(|s| format!(", CPU over {}", text::duration(s)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} in {}{window}",
+            text::plural(t.total, "thread", "threads"),
+            text::plural(t.groups_total as u64, "group", "groups")
+        )?;
+        let mut table = new_table(style);
+        let mut header = vec!["COUNT", "STATE", "SYSCALL", "WCHAN", "CPU"];
+        if t.window_seconds.is_some() {
+            header.extend(["SPINNING", "STUCK"]);
+        }
+        header.push("NAMES");
+        table.set_header(header);
+        for g in &t.groups {
+            let mut row = vec![
+                Cell::new(text::count(g.count)).set_alignment(CellAlignment::Right),
+                Cell::new(g.state),
+                Cell::new(g.syscall.as_deref().unwrap_or("?")),
+                Cell::new(
+                    g.wchan
+                        .as_deref()
+                        .map(sanitize)
+                        .unwrap_or_else(|| "-".to_string()),
+                ),
+                Cell::new(format!("{:.1}s", g.cpu_seconds)).set_alignment(CellAlignment::Right),
+            ];
+            if t.window_seconds.is_some() {
+                row.push(Cell::new(g.spinning).set_alignment(CellAlignment::Right));
+                let stuck = Cell::new(g.stuck).set_alignment(CellAlignment::Right);
+                row.push(if g.stuck > 0 {
+                    stuck.fg(Color::Red)
+                } else {
+                    stuck
+                });
+            }
+            row.push(Cell::new(names(g)));
+            table.add_row(row);
+        }
+        writeln!(out, "{table}")?;
+        for g in t
+            .groups
+            .iter()
+            .filter(|g| g.kernel_stack.as_ref().is_some_and(|s| !s.is_empty()))
+        {
+            let stack = g.kernel_stack.as_deref().unwrap_or_default().join(" <- ");
+            writeln!(out, "  {} × {}: {}", g.count, names(g), sanitize(&stack))?;
+        }
+    }
+    for note in &report.notes {
+        writeln!(
+            out,
+            "{} {}",
+            paint("note:", 36, style.color),
+            sanitize(note)
+        )?;
+    }
+    Ok(())
+}
+
+fn names(g: &ThreadGroup) -> String {
+    let shown: Vec<String> = g
+        .names
+        .iter()
+        .take(4)
+        .map(|(n, c)| {
+            if *c > 1 {
+                format!("{} ×{c}", sanitize(n))
+            } else {
+                sanitize(n)
+            }
+        })
+        .collect();
+    let more = g.names.len().saturating_sub(4);
+    if more > 0 {
+        format!("{} +{more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
