@@ -318,8 +318,10 @@ mod tests {
             }),
             3
         );
-        let mut policy = StacksPolicy::default();
-        policy.stuck_after_minutes = 60;
+        let policy = StacksPolicy {
+            stuck_after_minutes: 60,
+            ..StacksPolicy::default()
+        };
         assert_eq!(
             goroutine_report(dump(), &GroupFilter::default(), &policy, 0).stuck_goroutines,
             0
