@@ -4,4 +4,5 @@
 mod fds;
 mod generated;
 mod heap;
+mod stacks;
 mod support;

@@ -1,0 +1,241 @@
+//! `steady stacks` on real Go services with stuck goroutines and blocked threads, and on
+//! recorded dumps from files and stdin.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use serde::Deserialize;
+
+use crate::support::{stderr_of, steady, steady_command, steady_json, Target};
+
+#[derive(Debug, Deserialize)]
+struct StacksDoc {
+    total: Option<u64>,
+    groups: Vec<Group>,
+    groups_total: usize,
+    stuck_goroutines: u64,
+    has_wait_reasons: bool,
+    threads: Option<Threads>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Group {
+    count: u64,
+    state: String,
+    wait_minutes: Option<Minutes>,
+    stuck: bool,
+    frames: Vec<Frame>,
+    created_by: Option<Frame>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Minutes {
+    min: u32,
+    max: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct Frame {
+    function: String,
+    file: String,
+    line: u32,
+    app: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Threads {
+    total: u64,
+    groups: Vec<ThreadGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ThreadGroup {
+    count: u64,
+    state: String,
+    syscall: Option<String>,
+}
+
+fn has_frame(g: &Group, function: &str) -> bool {
+    g.frames.iter().any(|f| f.function == function)
+}
+
+#[test]
+fn leaked_goroutines_on_a_channel_lead_the_groups() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "chan", "-count", "300", "-lifetime", "60"],
+    );
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--goroutines"]);
+    assert_eq!(code, 0, "no ages yet, so nothing is stuck: {:?}", doc.notes);
+    assert!(doc.has_wait_reasons);
+    assert!(doc.total.unwrap() >= 300);
+    let top = &doc.groups[0];
+    assert_eq!(
+        (top.count, top.state.as_str()),
+        (300, "chan receive"),
+        "{:?}",
+        doc.groups
+    );
+    assert!(has_frame(top, "main.leakOnChannel"));
+    let leaf = top
+        .frames
+        .iter()
+        .find(|f| f.function == "main.leakOnChannel")
+        .unwrap();
+    assert!(
+        leaf.app && leaf.file.ends_with("stacks_leak/main.go") && leaf.line > 0,
+        "{leaf:?}"
+    );
+    assert_eq!(top.created_by.as_ref().unwrap().function, "main.main");
+    assert!(
+        top.wait_minutes.is_none(),
+        "Go reports no age before a GC and a minute"
+    );
+    assert!(!top.stuck);
+    assert!(doc.threads.is_none(), "--goroutines only");
+}
+
+#[test]
+fn goroutines_piled_on_a_mutex_are_one_group() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "mutex", "-count", "150", "-lifetime", "60"],
+    );
+    let (doc, _) = steady_json::<StacksDoc>(&[
+        "stacks",
+        &target.pid_arg(),
+        "--goroutines",
+        "--match",
+        "waitOnMutex",
+    ]);
+    assert_eq!(doc.groups.len(), 1, "{:?}", doc.groups);
+    let g = &doc.groups[0];
+    assert_eq!(g.count, 150);
+    assert!(
+        g.state.contains("semacquire") || g.state.contains("Mutex"),
+        "{}",
+        g.state
+    );
+    assert!(has_frame(g, "sync.(*Mutex).Lock"));
+    let (all, _) =
+        steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--goroutines", "--top", "0"]);
+    assert!(all.groups_total > 1);
+    let (min, _) = steady_json::<StacksDoc>(&[
+        "stacks",
+        &target.pid_arg(),
+        "--goroutines",
+        "--min-count",
+        "100",
+    ]);
+    assert_eq!(min.groups.len(), 1);
+}
+
+#[test]
+fn locked_threads_blocked_in_a_syscall_are_found() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+    );
+    let (doc, code) =
+        steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--threads", "--over", "1s"]);
+    assert_eq!(code, 0, "S state is blocked, not stuck");
+    let threads = doc.threads.expect("threads");
+    assert!(threads.total >= 25);
+    let top = &threads.groups[0];
+    assert_eq!(
+        (top.count, top.state.as_str(), top.syscall.as_deref()),
+        (24, "S", Some("read")),
+        "{:?}",
+        threads.groups
+    );
+    assert!(doc.groups.is_empty(), "--threads only");
+}
+
+#[test]
+fn a_large_goroutine_count_is_grouped_without_stopping_the_world() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "chan", "-count", "300", "-lifetime", "60"],
+    );
+    let (doc, _) = steady_json::<StacksDoc>(&[
+        "stacks",
+        &target.pid_arg(),
+        "--goroutines",
+        "--max-full-dump",
+        "100",
+    ]);
+    assert!(!doc.has_wait_reasons);
+    assert!(
+        doc.notes
+            .iter()
+            .any(|n| n.contains("--max-full-dump 100") && n.contains("--allow-stw")),
+        "{:?}",
+        doc.notes
+    );
+    assert_eq!(
+        (doc.groups[0].count, doc.groups[0].state.as_str()),
+        (300, "")
+    );
+    assert!(has_frame(&doc.groups[0], "main.leakOnChannel"));
+    let (full, _) = steady_json::<StacksDoc>(&[
+        "stacks",
+        &target.pid_arg(),
+        "--goroutines",
+        "--max-full-dump",
+        "100",
+        "--allow-stw",
+    ]);
+    assert!(full.has_wait_reasons);
+}
+
+#[test]
+fn dumps_from_files_and_stdin() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt"
+    );
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", fixture]);
+    assert_eq!(code, 1, "stuck goroutines are a finding");
+    assert_eq!(doc.stuck_goroutines, 4);
+    let first = &doc.groups[0];
+    assert!(first.stuck);
+    let age = first.wait_minutes.as_ref().unwrap();
+    assert_eq!((age.min, age.max, first.count), (12, 47, 3));
+
+    let mut child = steady_command()
+        .args(["stacks", "--file", "-", "--json", "--stuck-after", "60"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(std::fs::read(fixture).unwrap().as_slice())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "nothing waited an hour");
+    let doc: StacksDoc = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc.total, Some(9));
+
+    let folded = steady(&["stacks", "--file", fixture, "--folded"]);
+    let text = String::from_utf8(folded.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("[chan receive];") && l.ends_with(" 3")),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.txt");
+    std::fs::write(&garbage, "not a dump\nat all\n").unwrap();
+    let out = steady(&["stacks", "--file", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("holds no goroutines"), "{err}");
+    let bad_regex = steady(&["stacks", "--file", fixture, "--match", "("]);
+    assert_eq!(bad_regex.status.code(), Some(2));
+}

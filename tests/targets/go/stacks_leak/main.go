@@ -1,0 +1,103 @@
+// stacks_leak is a test target for `steady stacks`: goroutines that never return, in one of
+// three shapes, beside a little healthy churn. Standard library only; loopback only; it exits
+// on its own after -lifetime seconds.
+//
+// It prints one line when ready: READY pid=<pid> port=<pprof port>
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var held sync.Mutex
+
+// leakOnChannel blocks forever on a receive nobody will ever send to.
+func leakOnChannel(ch chan struct{}) {
+	<-ch
+}
+
+// waitOnMutex piles up behind a lock that is never released.
+func waitOnMutex() {
+	held.Lock()
+	defer held.Unlock()
+}
+
+// blockInSyscall pins an OS thread and parks it in read(2) on a pipe nobody writes to.
+func blockInSyscall(fd int) {
+	runtime.LockOSThread()
+	buf := make([]byte, 1)
+	syscall.Read(fd, buf)
+}
+
+// churn is the healthy load: short-lived goroutines that finish.
+func churn(stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(10 * time.Millisecond):
+			var wg sync.WaitGroup
+			for i := 0; i < 4; i++ {
+				wg.Add(1)
+				go func() { defer wg.Done(); time.Sleep(time.Millisecond) }()
+			}
+			wg.Wait()
+		}
+	}
+}
+
+func main() {
+	mode := flag.String("mode", "chan", "chan | mutex | locked | healthy")
+	count := flag.Int("count", 200, "how many goroutines to leave stuck")
+	lifetime := flag.Int("lifetime", 60, "seconds before exiting on its own")
+	flag.String("dir", "", "ignored (the test harness passes a scratch directory)")
+	flag.Parse()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	go http.Serve(ln, nil)
+
+	switch *mode {
+	case "chan":
+		for i := 0; i < *count; i++ {
+			go leakOnChannel(make(chan struct{}))
+		}
+	case "mutex":
+		held.Lock()
+		for i := 0; i < *count; i++ {
+			go waitOnMutex()
+		}
+	case "locked":
+		var fds [2]int
+		if err := syscall.Pipe(fds[:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for i := 0; i < *count; i++ {
+			go blockInSyscall(fds[0])
+		}
+	case "healthy":
+	default:
+		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
+		os.Exit(2)
+	}
+	stop := make(chan struct{})
+	go churn(stop)
+	// Let the stuck goroutines reach their blocking point before announcing readiness.
+	time.Sleep(300 * time.Millisecond)
+	fmt.Printf("READY pid=%d port=%d\n", os.Getpid(), ln.Addr().(*net.TCPAddr).Port)
+	time.Sleep(time.Duration(*lifetime) * time.Second)
+	close(stop)
+}
