@@ -32,10 +32,20 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("steady: {err:#}");
+            eprintln!("steady: {}", one_line(&format!("{err:#}")));
             ExitCode::from(TROUBLE)
         }
     }
+}
+
+/// Errors are one line: some sources (regex, for one) explain themselves over several.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
