@@ -98,6 +98,7 @@ struct TopDoc<'a> {
     entries_total: usize,
     ledger: Vec<LedgerRow>,
     mappings: Option<Vec<(&'static str, u64)>>,
+    #[serde(flatten)]
     facts: Facts<'a>,
 }
 

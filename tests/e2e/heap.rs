@@ -410,3 +410,47 @@ fn live_top_discovers_the_endpoint_and_fills_the_ledger() {
         "HTTP 404",
     );
 }
+
+#[test]
+fn fragmentation_is_told_from_a_leak_and_a_healthy_twin_is_steady() {
+    let fragmenting = Target::spawn_go("heap_leak", &["-mode", "fragment", "-lifetime", "60"]);
+    let healthy = Target::spawn_go("heap_leak", &["-mode", "steady", "-lifetime", "60"]);
+    let (frag, frag_code) = steady_json::<DiffDoc>(&[
+        "heap",
+        "diff",
+        &fragmenting.pid_arg(),
+        "--over",
+        "5s",
+        "--gc",
+    ]);
+    let (calm, calm_code) =
+        steady_json::<DiffDoc>(&["heap", "diff", &healthy.pid_arg(), "--over", "5s", "--gc"]);
+    let kinds: Vec<&str> = frag.verdicts.iter().map(|v| v.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["allocator-fragmentation"],
+        "{:?} {:?}",
+        frag.verdicts,
+        frag.ledger
+    );
+    assert_eq!(frag_code, 1);
+    let spans = frag
+        .ledger
+        .iter()
+        .find(|c| c.name == "span_fragmentation")
+        .unwrap();
+    let live = frag
+        .ledger
+        .iter()
+        .find(|c| c.name == "live_objects")
+        .unwrap();
+    assert!(spans.delta > 2 * live.delta.max(0), "{spans:?} {live:?}");
+    assert!(
+        calm.verdicts.is_empty(),
+        "{:?} {:?}",
+        calm.verdicts,
+        calm.ledger
+    );
+    assert!(!calm.grew);
+    assert_eq!(calm_code, 0);
+}

@@ -238,5 +238,10 @@ fn dumps_from_files_and_stdin() {
     assert!(err.contains("holds no goroutines"), "{err}");
     let bad_regex = steady(&["stacks", "--file", fixture, "--match", "("]);
     assert_eq!(bad_regex.status.code(), Some(2));
-    assert_eq!(stderr_of(&bad_regex).lines().count(), 1, "{}", stderr_of(&bad_regex));
+    assert_eq!(
+        stderr_of(&bad_regex).lines().count(),
+        1,
+        "{}",
+        stderr_of(&bad_regex)
+    );
 }
