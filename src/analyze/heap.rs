@@ -331,3 +331,121 @@ mod tests {
         );
     }
 }
+
+/// Recorded profiles of the heap_leak service (tests/fixtures/pprof), checked against what
+/// `go tool pprof -top -unit=B -nodecount=100000 -nodefraction=0` printed for the same files.
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::parse::pprof::decode_profile;
+
+    const T0: &[u8] = include_bytes!("../../tests/fixtures/pprof/heap-t0.pb.gz");
+    const T1: &[u8] = include_bytes!("../../tests/fixtures/pprof/heap-t1.pb.gz");
+    const T1_TOP: &str = include_str!("../../tests/fixtures/pprof/heap-t1.top.inuse_space.txt");
+    const T1_CUM_OBJECTS: &str =
+        include_str!("../../tests/fixtures/pprof/heap-t1.top-cum.alloc_objects.txt");
+    const DIFF_TOP: &str = include_str!("../../tests/fixtures/pprof/heap-diff.top.inuse_space.txt");
+    const DIFF_LINES: &str =
+        include_str!("../../tests/fixtures/pprof/heap-diff.lines.inuse_space.txt");
+
+    /// (name, flat, cum) rows of go tool pprof's -top table, in raw units.
+    fn pprof_rows(text: &str) -> Vec<(String, i64, i64)> {
+        let value = |v: &str| v.trim_end_matches('B').parse::<i64>().expect("raw value");
+        text.lines()
+            .skip_while(|l| !l.trim_start().starts_with("flat"))
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let name = f[5..].join(" ");
+                (
+                    name.trim_end_matches(" (inline)").to_string(),
+                    value(f[0]),
+                    value(f[3]),
+                )
+            })
+            .collect()
+    }
+
+    fn decode(bytes: &[u8]) -> Profile {
+        decode_profile(bytes, "fixture", 64 << 20).unwrap()
+    }
+
+    fn check(ours: Vec<(String, i64, i64)>, theirs: Vec<(String, i64, i64)>) {
+        assert!(!theirs.is_empty());
+        let mut ours = ours;
+        let mut theirs = theirs;
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn top_equals_go_tool_pprof() {
+        let p = decode(T1);
+        let index = p.sample_index("inuse_space").unwrap();
+        let report = top(aggregate(&p, index, Granularity::Functions), false);
+        check(
+            report
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.flat, e.cum))
+                .collect(),
+            pprof_rows(T1_TOP),
+        );
+        let objects = p.sample_index("alloc_objects").unwrap();
+        let report = top(aggregate(&p, objects, Granularity::Functions), true);
+        check(
+            report
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.flat, e.cum))
+                .collect(),
+            pprof_rows(T1_CUM_OBJECTS),
+        );
+        assert!(
+            report.entries.windows(2).all(|w| w[0].cum >= w[1].cum),
+            "sorted by cum"
+        );
+    }
+
+    #[test]
+    fn diff_equals_go_tool_pprof_base() {
+        let (a, b) = (decode(T0), decode(T1));
+        for (granularity, expected) in [
+            (Granularity::Functions, DIFF_TOP),
+            (Granularity::Lines, DIFF_LINES),
+        ] {
+            let d = diff(
+                aggregate(&a, a.sample_index("inuse_space").unwrap(), granularity),
+                aggregate(&b, b.sample_index("inuse_space").unwrap(), granularity),
+                false,
+            );
+            check(
+                d.entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.flat_delta(), e.cum_delta()))
+                    .collect(),
+                pprof_rows(expected),
+            );
+            assert!(
+                d.entries[0].name.starts_with("main.leakIntoCache"),
+                "{:?}",
+                d.entries[0]
+            );
+        }
+    }
+
+    #[test]
+    fn truncated_profiles_are_errors() {
+        for cut in [10, T1.len() / 2, T1.len() - 3] {
+            assert!(
+                decode_profile(&T1[..cut], "cut", 64 << 20).is_err(),
+                "cut at {cut}"
+            );
+        }
+        assert!(matches!(
+            decode_profile(T1, "small", 1024),
+            Err(crate::parse::pprof::ProfileError::TooLarge { .. })
+        ));
+    }
+}
