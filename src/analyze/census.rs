@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::model::fd::{FdEntry, FdKind, LinkTarget};
 use crate::model::socket::{
-    InetProto, InetSocket, SocketRow, TcpState, UnixSocket, UnixState, UnixType,
+    InetProto, InetSocket, SocketRow, SocketSink, TcpState, UnixSocket, UnixState, UnixType,
 };
 use crate::parse::fd_link::kind_of;
 use crate::parse::net::netlink_protocol_name;
@@ -96,7 +96,7 @@ impl FdCensus {
 #[derive(Debug, Clone, Copy)]
 struct HeldSocket {
     inode: u64,
-    fds: u64,
+    fds: u32,
     matched: bool,
 }
 
@@ -105,11 +105,22 @@ pub struct Census {
     total: u64,
     by_kind: [u64; FdKind::ALL.len()],
     groups: HashMap<GroupKey, FdGroup>,
-    counted_files: HashSet<(u64, u64)>,
+    /// Bytes held by each open file that pins some (deleted files, memfds), by (dev, inode),
+    /// with the group it is counted in: a file open twice pins its bytes once.
+    pinned: HashMap<(u64, u64), (GroupKey, u64)>,
     socket_inodes: Vec<u64>,
     sockets: Vec<HeldSocket>,
-    rows: Vec<SocketRow>,
     listen_ports: HashSet<u16>,
+}
+
+impl SocketSink for Census {
+    fn wants(&self, inode: u64) -> bool {
+        self.wants_socket(inode)
+    }
+
+    fn add(&mut self, row: SocketRow) {
+        self.add_socket_row(row);
+    }
 }
 
 impl Census {
@@ -119,10 +130,9 @@ impl Census {
             total: 0,
             by_kind: [0; FdKind::ALL.len()],
             groups: HashMap::new(),
-            counted_files: HashSet::new(),
+            pinned: HashMap::new(),
             socket_inodes: Vec::new(),
             sockets: Vec::new(),
-            rows: Vec::new(),
             listen_ports: HashSet::new(),
         }
     }
@@ -144,23 +154,43 @@ impl Census {
         };
         self.by_kind[kind.index()] += 1;
         let pins = matches!(kind, FdKind::DeletedFile | FdKind::Memfd);
-        let first_sighting = match entry.file_id {
-            Some(id) if pins => self.counted_files.insert(id),
-            _ => true,
-        };
+        if let (true, Some(id)) = (pins, entry.file_id) {
+            self.pinned
+                .entry(id)
+                .or_insert_with(|| (key.clone(), entry.allocated_bytes));
+        }
         let group = self
             .groups
             .entry(key)
             .or_insert_with_key(|k| FdGroup::new(k.clone()));
         group.count += 1;
-        if pins {
-            if first_sighting {
-                group.allocated_bytes += entry.allocated_bytes;
-            }
-            if group.fds.len() < self.fd_samples {
-                group.fds.push(entry.fd);
+        if pins && group.fds.len() < self.fd_samples {
+            group.fds.push(entry.fd);
+        }
+    }
+
+    /// Adds a census of another slice of the same descriptor table (scanned on another thread).
+    pub fn merge(&mut self, other: Census) {
+        self.total += other.total;
+        for (kind, n) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *kind += n;
+        }
+        for (key, group) in other.groups {
+            match self.groups.get_mut(&key) {
+                Some(mine) => {
+                    mine.count += group.count;
+                    let room = self.fd_samples.saturating_sub(mine.fds.len());
+                    mine.fds.extend(group.fds.into_iter().take(room));
+                }
+                None => {
+                    self.groups.insert(key, group);
+                }
             }
         }
+        for (id, pinned) in other.pinned {
+            self.pinned.entry(id).or_insert(pinned);
+        }
+        self.socket_inodes.extend(other.socket_inodes);
     }
 
     /// Call once the descriptor scan is over, before feeding socket rows.
@@ -187,38 +217,43 @@ impl Census {
         self.sockets.binary_search_by_key(&inode, |s| s.inode).ok()
     }
 
+    /// Counts the descriptors behind a matched row at once: no row is kept. Listening rows
+    /// come first in each table, so the listening ports are known when connections arrive.
     pub fn add_socket_row(&mut self, row: SocketRow) {
         if let SocketRow::Inet(s) = &row {
             if s.proto == InetProto::Tcp && s.state == TcpState::Listen {
                 self.listen_ports.insert(s.local.port());
             }
         }
-        if let Some(i) = self.find(row.inode()) {
-            if !self.sockets[i].matched {
-                self.sockets[i].matched = true;
-                self.rows.push(row);
-            }
+        let Some(i) = self.find(row.inode()) else {
+            return;
+        };
+        if self.sockets[i].matched {
+            return;
         }
+        self.sockets[i].matched = true;
+        let fds = u64::from(self.sockets[i].fds);
+        let key = match &row {
+            SocketRow::Inet(s) => inet_key(s, &self.listen_ports),
+            SocketRow::Unix(s) => unix_key(s),
+            SocketRow::Netlink(s) => {
+                GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
+            }
+        };
+        self.count_group(key, fds);
     }
 
     pub fn finish(mut self, vanished: u64) -> FdCensus {
-        let rows = std::mem::take(&mut self.rows);
-        for row in rows {
-            let fds = self.sockets[self.find(row.inode()).expect("rows are matched")].fds;
-            let key = match &row {
-                SocketRow::Inet(s) => inet_key(s, &self.listen_ports),
-                SocketRow::Unix(s) => unix_key(s),
-                SocketRow::Netlink(s) => {
-                    GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
-                }
-            };
-            self.count_group(key, fds);
+        for (_, (key, bytes)) in std::mem::take(&mut self.pinned) {
+            if let Some(group) = self.groups.get_mut(&key) {
+                group.allocated_bytes += bytes;
+            }
         }
         let unmatched: u64 = self
             .sockets
             .iter()
             .filter(|s| !s.matched)
-            .map(|s| s.fds)
+            .map(|s| u64::from(s.fds))
             .sum();
         if unmatched > 0 {
             let key = GroupKey::plain(

@@ -12,7 +12,7 @@ use crate::collect::process::Target;
 use crate::collect::{fds, net};
 use crate::error::CollectError;
 use crate::model::fd::LinkTarget;
-use crate::model::socket::{InetProto, SocketRow, TcpState};
+use crate::model::socket::{InetProto, SocketRow, SocketSink, TcpState};
 
 /// How long one probe may take: a pprof index answers in milliseconds.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
@@ -74,24 +74,38 @@ pub fn listening_addresses(target: &Target) -> Result<Vec<SocketAddr>, CollectEr
             inodes.insert(inode);
         }
     })?;
-    let mut addrs = Vec::new();
-    net::read_socket_tables(
-        target,
-        |inode| inodes.contains(&inode),
-        |row| {
-            if let SocketRow::Inet(s) = row {
-                if s.proto == InetProto::Tcp
-                    && s.state == TcpState::Listen
-                    && inodes.contains(&s.inode)
-                {
-                    addrs.push(s.local);
-                }
-            }
-        },
-    )?;
+    let mut sink = OwnListeners {
+        inodes,
+        addrs: Vec::new(),
+    };
+    net::read_socket_tables(target, &mut sink)?;
+    let mut addrs = sink.addrs;
     addrs.sort();
     addrs.dedup();
     Ok(addrs)
+}
+
+/// Keeps the listening TCP addresses among the target's own sockets.
+struct OwnListeners {
+    inodes: HashSet<u64>,
+    addrs: Vec<SocketAddr>,
+}
+
+impl SocketSink for OwnListeners {
+    fn wants(&self, inode: u64) -> bool {
+        self.inodes.contains(&inode)
+    }
+
+    fn add(&mut self, row: SocketRow) {
+        if let SocketRow::Inet(s) = row {
+            if s.proto == InetProto::Tcp
+                && s.state == TcpState::Listen
+                && self.inodes.contains(&s.inode)
+            {
+                self.addrs.push(s.local);
+            }
+        }
+    }
 }
 
 /// Probes each address the target listens on (wildcards through loopback) and returns the

@@ -1,7 +1,10 @@
-//! Walks /proc/PID/fd once: readlinkat on each entry, and stat only for path and memfd targets
+//! Walks /proc/PID/fd: readlinkat on each entry, and stat only for path and memfd targets
 //! (to tell files from directories and devices, and to learn the bytes a deleted file pins).
+//!
+//! The listing is taken once; the links can then be read in slices, on several threads.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::fmt::Write as _;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::dir::Dir;
 use nix::errno::Errno;
@@ -20,26 +23,63 @@ pub struct ScanStats {
     pub vanished: u64,
 }
 
-/// Calls `visit` for every open descriptor of the target, streaming, so that a million
-/// descriptors cost no more memory than the census the caller keeps.
-pub fn scan_fds(
-    target: &Target,
-    mut visit: impl FnMut(FdEntry),
-) -> Result<ScanStats, CollectError> {
+impl ScanStats {
+    pub fn add(self, other: ScanStats) -> ScanStats {
+        ScanStats {
+            vanished: self.vanished + other.vanished,
+        }
+    }
+}
+
+/// The descriptor numbers of the target, and a handle on its fd directory to read them with.
+pub struct FdListing {
+    dir: OwnedFd,
+    pub fds: Vec<i32>,
+}
+
+impl FdListing {
+    pub fn dir(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+}
+
+/// One readdir pass over /proc/PID/fd.
+pub fn list_fds(target: &Target) -> Result<FdListing, CollectError> {
     let dir_file = target.open_relative("fd")?;
     let at: OwnedFd = dir_file
         .try_clone()
         .map_err(|err| target.io_error("fd", err))?
         .into();
     let mut dir = Dir::from_fd(dir_file.into()).map_err(|err| target.io_error("fd", err.into()))?;
-    let mut stats = ScanStats::default();
+    let mut fds = Vec::new();
     for entry in dir.iter() {
         let entry = entry.map_err(|err| target.io_error("fd", err.into()))?;
-        let name = entry.file_name();
-        let Some(fd) = name.to_str().ok().and_then(|s| s.parse::<i32>().ok()) else {
-            continue; // "." and ".."
-        };
-        let link = match readlinkat(at.as_fd(), name) {
+        // "." and ".." are not numbers.
+        if let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .ok()
+            .and_then(|s| s.parse::<i32>().ok())
+        {
+            fds.push(fd);
+        }
+    }
+    Ok(FdListing { dir: at, fds })
+}
+
+/// Reads the links of `fds` (a slice of a listing) and calls `visit` for each open one.
+pub fn read_fds(
+    target: &Target,
+    dir: BorrowedFd<'_>,
+    fds: &[i32],
+    mut visit: impl FnMut(FdEntry),
+) -> Result<ScanStats, CollectError> {
+    let mut stats = ScanStats::default();
+    let mut name = String::with_capacity(12);
+    for &fd in fds {
+        name.clear();
+        let _ = write!(name, "{fd}");
+        let link = match readlinkat(dir, name.as_str()) {
             Ok(link) => link,
             Err(Errno::ENOENT) => {
                 stats.vanished += 1;
@@ -51,13 +91,14 @@ pub fn scan_fds(
         let (path_type, allocated_bytes, file_id) = match &target_link {
             LinkTarget::Path { .. } | LinkTarget::Memfd(_) => {
                 // Follows the magic link: the open file itself, even when its name is gone.
-                match fstatat(at.as_fd(), name, AtFlags::empty()) {
+                match fstatat(dir, name.as_str(), AtFlags::empty()) {
                     Ok(st) => (
                         path_type(st.st_mode),
                         (st.st_blocks as u64).saturating_mul(512),
                         Some((st.st_dev, st.st_ino)),
                     ),
-                    Err(Errno::ENOENT) if target_link_is_synthetic(&target_link) => {
+                    // A memfd's link text names no real path: a failed stat says nothing.
+                    Err(Errno::ENOENT) if matches!(target_link, LinkTarget::Memfd(_)) => {
                         (PathType::Unknown, 0, None)
                     }
                     Err(Errno::ENOENT) => {
@@ -77,13 +118,15 @@ pub fn scan_fds(
             file_id,
         });
     }
-    target.ensure_alive()?;
     Ok(stats)
 }
 
-/// A memfd's link text names no real path, so a failing stat says nothing about the fd.
-fn target_link_is_synthetic(target: &LinkTarget) -> bool {
-    matches!(target, LinkTarget::Memfd(_))
+/// Every open descriptor of the target, streamed to `visit` on this thread.
+pub fn scan_fds(target: &Target, visit: impl FnMut(FdEntry)) -> Result<ScanStats, CollectError> {
+    let listing = list_fds(target)?;
+    let stats = read_fds(target, listing.dir(), &listing.fds, visit)?;
+    target.ensure_alive()?;
+    Ok(stats)
 }
 
 fn path_type(mode: u32) -> PathType {

@@ -6,18 +6,15 @@ use std::io::{BufRead, BufReader};
 
 use crate::collect::process::Target;
 use crate::error::CollectError;
-use crate::model::socket::{InetProto, SocketRow, TcpState};
+use crate::model::socket::{InetProto, SocketRow, SocketSink, TcpState};
 use crate::parse::net::{parse_inet_row, parse_netlink_row, parse_unix_row};
 
 const TABLES: [&str; 6] = ["tcp", "tcp6", "udp", "udp6", "unix", "netlink"];
 
-/// Calls `visit` with every row whose inode `wanted` accepts, and with every listening TCP
-/// row of the namespace (they tell inbound connections from outbound ones).
-pub fn read_socket_tables(
-    target: &Target,
-    wanted: impl Fn(u64) -> bool,
-    mut visit: impl FnMut(SocketRow),
-) -> Result<(), CollectError> {
+/// Hands `sink` every row whose inode it wants, and every listening TCP row of the namespace
+/// (they tell inbound connections from outbound ones). The kernel lists a table's listeners
+/// before its other sockets.
+pub fn read_socket_tables(target: &Target, sink: &mut impl SocketSink) -> Result<(), CollectError> {
     let mut line = String::with_capacity(256);
     for table in TABLES {
         let rel = format!("net/{table}");
@@ -43,8 +40,8 @@ pub fn read_socket_tables(
             };
             let Some(row) = row else { continue };
             let listening = matches!(&row, SocketRow::Inet(s) if s.proto == InetProto::Tcp && s.state == TcpState::Listen);
-            if listening || wanted(row.inode()) {
-                visit(row);
+            if listening || sink.wants(row.inode()) {
+                sink.add(row);
             }
         }
     }

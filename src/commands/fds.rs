@@ -12,6 +12,7 @@ use crate::collect::process::Target;
 use crate::collect::{clock, fds, limits, net};
 use crate::commands::{Output, ProcSource};
 use crate::exit::Outcome;
+use crate::model::socket::AllRows;
 use crate::render::progress::WaitBar;
 use crate::render::{fds_json, fds_table};
 
@@ -62,19 +63,49 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
     })
 }
 
-/// One scan: descriptors first, then the socket tables for the sockets they hold.
+/// Up to this many descriptors the links are read on two threads while a third reads the
+/// socket tables whole; beyond it, one thread, and only the target's own socket rows are
+/// kept, so a million descriptors stay within a bounded amount of memory.
+const PARALLEL_UP_TO: usize = 200_000;
+/// Below this, threads cost more than they save.
+const PARALLEL_FROM: usize = 256;
+
+/// One scan: every descriptor, then the socket rows that describe the ones that are sockets.
 pub fn take_census(target: &Target, policy: &FdPolicy) -> Result<FdCensus> {
+    let listing = fds::list_fds(target)?;
+    let count = listing.fds.len();
     let mut census = Census::new(policy.fd_samples);
-    let stats = fds::scan_fds(target, |entry| census.add(entry))?;
+    let (stats, rows) = if (PARALLEL_FROM..=PARALLEL_UP_TO).contains(&count) {
+        let (first, second) = listing.fds.split_at(count / 2);
+        std::thread::scope(|scope| -> Result<_> {
+            let tables = scope.spawn(|| {
+                let mut rows = AllRows::default();
+                net::read_socket_tables(target, &mut rows).map(|()| rows.0)
+            });
+            let other_half = scope.spawn(|| {
+                let mut half = Census::new(policy.fd_samples);
+                fds::read_fds(target, listing.dir(), first, |e| half.add(e))
+                    .map(|stats| (half, stats))
+            });
+            let stats = fds::read_fds(target, listing.dir(), second, |e| census.add(e))?;
+            let (half, half_stats) = joined(other_half.join())??;
+            census.merge(half);
+            Ok((stats.add(half_stats), joined(tables.join())??))
+        })?
+    } else {
+        let stats = fds::read_fds(target, listing.dir(), &listing.fds, |e| census.add(e))?;
+        census.end_fd_scan();
+        net::read_socket_tables(target, &mut census)?;
+        (stats, Vec::new())
+    };
+    target.ensure_alive()?;
     census.end_fd_scan();
-    let mut rows = Vec::new();
-    net::read_socket_tables(
-        target,
-        |inode| census.wants_socket(inode),
-        |row| rows.push(row),
-    )?;
     for row in rows {
         census.add_socket_row(row);
     }
     Ok(census.finish(stats.vanished))
+}
+
+fn joined<T>(result: std::thread::Result<T>) -> Result<T> {
+    result.map_err(|_| anyhow::anyhow!("internal error: a scan thread panicked"))
 }

@@ -126,3 +126,24 @@ impl SocketRow {
         }
     }
 }
+
+/// Where the socket tables' rows go: the reader asks which inodes are wanted, so that rows of
+/// other processes in the namespace are dropped while reading.
+pub trait SocketSink {
+    fn wants(&self, inode: u64) -> bool;
+    fn add(&mut self, row: SocketRow);
+}
+
+/// Keeps every row (for reading the tables before the inodes are known).
+#[derive(Debug, Default)]
+pub struct AllRows(pub Vec<SocketRow>);
+
+impl SocketSink for AllRows {
+    fn wants(&self, _inode: u64) -> bool {
+        true
+    }
+
+    fn add(&mut self, row: SocketRow) {
+        self.0.push(row);
+    }
+}
