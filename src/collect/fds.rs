@@ -24,7 +24,7 @@ pub struct ScanStats {
 }
 
 impl ScanStats {
-    pub fn add(self, other: ScanStats) -> ScanStats {
+    pub fn combine(self, other: ScanStats) -> ScanStats {
         ScanStats {
             vanished: self.vanished + other.vanished,
         }

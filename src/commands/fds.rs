@@ -90,7 +90,7 @@ pub fn take_census(target: &Target, policy: &FdPolicy) -> Result<FdCensus> {
             let stats = fds::read_fds(target, listing.dir(), second, |e| census.add(e))?;
             let (half, half_stats) = joined(other_half.join())??;
             census.merge(half);
-            Ok((stats.add(half_stats), joined(tables.join())??))
+            Ok((stats.combine(half_stats), joined(tables.join())??))
         })?
     } else {
         let stats = fds::read_fds(target, listing.dir(), &listing.fds, |e| census.add(e))?;
