@@ -92,6 +92,14 @@ impl FdCensus {
     }
 }
 
+/// A group while the census counts.
+#[derive(Debug, Default)]
+struct Tally {
+    count: u64,
+    pinned_bytes: u64,
+    fds: Vec<i32>,
+}
+
 /// A socket inode held by the process and how many descriptors refer to it.
 #[derive(Debug, Clone, Copy)]
 struct HeldSocket {
@@ -104,7 +112,8 @@ pub struct Census {
     fd_samples: usize,
     total: u64,
     by_kind: [u64; FdKind::ALL.len()],
-    groups: HashMap<GroupKey, FdGroup>,
+    /// The key lives once, in the map: a group's own copy is made only when the census ends.
+    groups: HashMap<GroupKey, Tally>,
     /// Bytes held by each open file that pins some (deleted files, memfds), by (dev, inode),
     /// with the group it is counted in: a file open twice pins its bytes once.
     pinned: HashMap<(u64, u64), (GroupKey, u64)>,
@@ -159,10 +168,7 @@ impl Census {
                 .entry(id)
                 .or_insert_with(|| (key.clone(), entry.allocated_bytes));
         }
-        let group = self
-            .groups
-            .entry(key)
-            .or_insert_with_key(|k| FdGroup::new(k.clone()));
+        let group = self.groups.entry(key).or_default();
         group.count += 1;
         if pins && group.fds.len() < self.fd_samples {
             group.fds.push(entry.fd);
@@ -246,7 +252,7 @@ impl Census {
     pub fn finish(mut self, vanished: u64) -> FdCensus {
         for (_, (key, bytes)) in std::mem::take(&mut self.pinned) {
             if let Some(group) = self.groups.get_mut(&key) {
-                group.allocated_bytes += bytes;
+                group.pinned_bytes += bytes;
             }
         }
         let unmatched: u64 = self
@@ -266,17 +272,23 @@ impl Census {
             total: self.total,
             vanished,
             by_kind: self.by_kind,
-            groups: self.groups.into_values().collect(),
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(key, tally)| {
+                    let mut group = FdGroup::new(key);
+                    group.count = tally.count;
+                    group.allocated_bytes = tally.pinned_bytes;
+                    group.fds = tally.fds;
+                    group
+                })
+                .collect(),
         }
     }
 
     fn count_group(&mut self, key: GroupKey, fds: u64) {
         self.by_kind[key.kind.index()] += fds;
-        let group = self
-            .groups
-            .entry(key)
-            .or_insert_with_key(|k| FdGroup::new(k.clone()));
-        group.count += fds;
+        self.groups.entry(key).or_default().count += fds;
     }
 }
 

@@ -1,6 +1,7 @@
 //! `steady fds PID [--over DURATION]`.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -8,9 +9,11 @@ use anyhow::Result;
 use crate::analyze::census::{Census, FdCensus};
 use crate::analyze::fds::{build_report, ReportInput};
 use crate::analyze::policy::FdPolicy;
+use crate::collect::fds::ScanStats;
 use crate::collect::process::Target;
 use crate::collect::{clock, fds, limits, net};
 use crate::commands::{Output, ProcSource};
+use crate::error::CollectError;
 use crate::exit::Outcome;
 use crate::model::socket::AllRows;
 use crate::render::progress::WaitBar;
@@ -69,6 +72,8 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
 const PARALLEL_UP_TO: usize = 200_000;
 /// Below this, threads cost more than they save.
 const PARALLEL_FROM: usize = 256;
+/// Links claimed at a time by a worker.
+const CHUNK: usize = 512;
 
 /// One scan: every descriptor, then the socket rows that describe the ones that are sockets.
 pub fn take_census(target: &Target, policy: &FdPolicy) -> Result<FdCensus> {
@@ -76,21 +81,34 @@ pub fn take_census(target: &Target, policy: &FdPolicy) -> Result<FdCensus> {
     let count = listing.fds.len();
     let mut census = Census::new(policy.fd_samples);
     let (stats, rows) = if (PARALLEL_FROM..=PARALLEL_UP_TO).contains(&count) {
-        let (first, second) = listing.fds.split_at(count / 2);
+        // Two workers share the links through a cursor; one reads the socket tables first,
+        // so the kernel's time formatting them overlaps the other's readlinks.
+        let cursor = AtomicUsize::new(0);
+        let drain = |census: &mut Census| -> Result<ScanStats, CollectError> {
+            let mut stats = ScanStats::default();
+            loop {
+                let start = cursor.fetch_add(CHUNK, Ordering::Relaxed);
+                if start >= count {
+                    return Ok(stats);
+                }
+                let chunk = &listing.fds[start..(start + CHUNK).min(count)];
+                stats = stats.combine(fds::read_fds(target, listing.dir(), chunk, |e| {
+                    census.add(e)
+                })?);
+            }
+        };
         std::thread::scope(|scope| -> Result<_> {
-            let tables = scope.spawn(|| {
+            let helper = scope.spawn(|| -> Result<_, CollectError> {
                 let mut rows = AllRows::default();
-                net::read_socket_tables(target, &mut rows).map(|()| rows.0)
-            });
-            let other_half = scope.spawn(|| {
+                net::read_socket_tables(target, &mut rows)?;
                 let mut half = Census::new(policy.fd_samples);
-                fds::read_fds(target, listing.dir(), first, |e| half.add(e))
-                    .map(|stats| (half, stats))
+                let stats = drain(&mut half)?;
+                Ok((half, stats, rows.0))
             });
-            let stats = fds::read_fds(target, listing.dir(), second, |e| census.add(e))?;
-            let (half, half_stats) = joined(other_half.join())??;
+            let stats = drain(&mut census)?;
+            let (half, half_stats, rows) = joined(helper.join())??;
             census.merge(half);
-            Ok((stats.combine(half_stats), joined(tables.join())??))
+            Ok((stats.combine(half_stats), rows))
         })?
     } else {
         let stats = fds::read_fds(target, listing.dir(), &listing.fds, |e| census.add(e))?;
