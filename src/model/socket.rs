@@ -134,13 +134,14 @@ pub trait SocketSink {
     fn add(&mut self, row: SocketRow);
 }
 
-/// Keeps every row (for reading the tables before the inodes are known).
+/// Keeps every row that some descriptor can hold (for reading the tables before the inodes
+/// are known). TIME_WAIT and other orphaned sockets show inode 0: no descriptor has them.
 #[derive(Debug, Default)]
 pub struct AllRows(pub Vec<SocketRow>);
 
 impl SocketSink for AllRows {
-    fn wants(&self, _inode: u64) -> bool {
-        true
+    fn wants(&self, inode: u64) -> bool {
+        inode != 0
     }
 
     fn add(&mut self, row: SocketRow) {
