@@ -139,7 +139,7 @@ fn snapshot(
 fn top(source: &str, opts: &HeapOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
     let (label, snap) = load(source, opts)?;
     let profile = decode(&label, &snap, opts.fetch.max_bytes)?;
-    if let Some(p) = &profile {
+    if let (Some(p), true) = (&profile, opts.view.flame.is_some() || opts.view.folded) {
         let index = heap_report::sample_index(p, &opts.view.sample)?;
         let lines: Vec<String> = heap::folded(p, index, opts.view.granularity)
             .into_iter()
@@ -204,7 +204,11 @@ fn diff(
     };
     let base_profile = decode(&base_label, &base_snap, opts.fetch.max_bytes)?;
     let new_profile = decode(&new_label, &new_snap, opts.fetch.max_bytes)?;
-    if let (Some(b), Some(n)) = (&base_profile, &new_profile) {
+    if let (Some(b), Some(n), true) = (
+        &base_profile,
+        &new_profile,
+        opts.view.flame.is_some() || opts.view.folded,
+    ) {
         let (bi, ni) = (
             heap_report::sample_index(b, &opts.view.sample)?,
             heap_report::sample_index(n, &opts.view.sample)?,

@@ -114,10 +114,12 @@ fn convert(proto: ProtoProfile, what: &str) -> Result<Profile, ProfileError> {
 
     let mut frames: Vec<Frame> = Vec::new();
     let mut frame_ids: HashMap<Frame, u32> = HashMap::new();
-    // Each location expands to its frames, innermost (inlined) first.
-    let mut locations: HashMap<u64, Vec<u32>> = HashMap::with_capacity(proto.location.len());
+    // Each location expands to its frames, innermost (inlined) first, kept in one flat
+    // buffer. Go numbers locations 1..N, so a Vec indexed by ID finds them without hashing.
+    let mut location_frames: Vec<u32> = Vec::with_capacity(proto.location.len() * 2);
+    let mut spans: LocationIndex = LocationIndex::new(&proto.location);
     for loc in &proto.location {
-        let mut ids = Vec::with_capacity(loc.line.len().max(1));
+        let start = location_frames.len() as u32;
         for line in &loc.line {
             let (name, file) = functions.get(&line.function_id).copied().ok_or_else(|| {
                 corrupt(format!(
@@ -125,14 +127,14 @@ fn convert(proto: ProtoProfile, what: &str) -> Result<Profile, ProfileError> {
                     loc.id, line.function_id
                 ))
             })?;
-            ids.push(intern(&mut frames, &mut frame_ids, name, file, line.line));
+            location_frames.push(intern(&mut frames, &mut frame_ids, name, file, line.line));
         }
-        if ids.is_empty() {
+        if loc.line.is_empty() {
             // No symbols: keep the address, as pprof does.
             let name = format!("0x{:x}", loc.address);
-            ids.push(intern(&mut frames, &mut frame_ids, &name, "", 0));
+            location_frames.push(intern(&mut frames, &mut frame_ids, &name, "", 0));
         }
-        locations.insert(loc.id, ids);
+        spans.insert(loc.id, (start, location_frames.len() as u32));
     }
 
     let width = sample_types.len();
@@ -144,12 +146,12 @@ fn convert(proto: ProtoProfile, what: &str) -> Result<Profile, ProfileError> {
                 s.value.len()
             )));
         }
-        let mut stack = Vec::with_capacity(s.location_id.len() * 2);
+        let mut stack = Vec::with_capacity(s.location_id.len() + 2);
         for id in &s.location_id {
-            let ids = locations
-                .get(id)
+            let (start, end) = spans
+                .get(*id)
                 .ok_or_else(|| corrupt(format!("a sample names unknown location {id}")))?;
-            stack.extend_from_slice(ids);
+            stack.extend_from_slice(&location_frames[start as usize..end as usize]);
         }
         samples.push(StackSample {
             frames: stack,
@@ -190,4 +192,38 @@ fn intern(
     frames.push(frame.clone());
     ids.insert(frame, id);
     id
+}
+
+/// Location ID → its span in the flat frame buffer: a Vec when the IDs are dense (as Go
+/// writes them), a map otherwise.
+enum LocationIndex {
+    Dense(Vec<Option<(u32, u32)>>),
+    Sparse(HashMap<u64, (u32, u32)>),
+}
+
+impl LocationIndex {
+    fn new(locations: &[pprof::protos::Location]) -> LocationIndex {
+        let max = locations.iter().map(|l| l.id).max().unwrap_or(0);
+        if max <= (locations.len() as u64).saturating_mul(4) + 16 {
+            LocationIndex::Dense(vec![None; max as usize + 1])
+        } else {
+            LocationIndex::Sparse(HashMap::with_capacity(locations.len()))
+        }
+    }
+
+    fn insert(&mut self, id: u64, span: (u32, u32)) {
+        match self {
+            LocationIndex::Dense(v) => v[id as usize] = Some(span),
+            LocationIndex::Sparse(m) => {
+                m.insert(id, span);
+            }
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<(u32, u32)> {
+        match self {
+            LocationIndex::Dense(v) => v.get(usize::try_from(id).ok()?).copied().flatten(),
+            LocationIndex::Sparse(m) => m.get(&id).copied(),
+        }
+    }
 }

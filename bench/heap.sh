@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Benchmarks decoding and diffing a large heap profile: `steady heap diff` against
+# `go tool pprof -top -base` and `-top -cum -base` on the same two files, time and peak
+# memory measured in this run. The profiles come from bench/many_sites (over 100,000
+# distinct allocation stacks, MemProfileRate=1). Needs go, hyperfine and /usr/bin/time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in go hyperfine /usr/bin/time python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+cargo build --release --quiet
+steady=$PWD/target/release/steady
+out=$PWD/bench/out
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work GOCACHE=$work/gocache GO111MODULE=off
+go build -o "$work/many_sites" ./bench/many_sites
+"$work/many_sites" -out "$work/base.pb.gz" -stacks 120000 -size 64
+"$work/many_sites" -out "$work/new.pb.gz" -stacks 130000 -size 96
+samples=$(go tool pprof -raw "$work/new.pb.gz" 2>/dev/null | awk '/^Samples:/{s=1;next} /^Locations/{s=0} s && /^ +[0-9]+ .*: /{n++} END{print n}')
+bytes=$(python3 -c 'import gzip,sys; print(len(gzip.open(sys.argv[1]).read()))' "$work/new.pb.gz")
+
+run() { # name command
+    hyperfine --style none -i --warmup 1 --runs "$2" --export-json "$work/$1.json" "$3" >/dev/null 2>&1
+    secs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/$1.json")
+    # steady exits 1 when memory grew, which it does here.
+    kib=$({ /usr/bin/time -f %M bash -c "$3" 2>&1 >/dev/null || true; } | tail -n 1)
+    echo "$1 $secs $kib"
+}
+{
+    run steady_diff 10 "$steady heap diff $work/base.pb.gz $work/new.pb.gz --json --top 0"
+    run steady_diff_cum 10 "$steady heap diff $work/base.pb.gz $work/new.pb.gz --json --top 0 --cum"
+    run pprof_top_base 3 "go tool pprof -top -base $work/base.pb.gz $work/new.pb.gz"
+    run pprof_top_cum_base 3 "go tool pprof -top -cum -base $work/base.pb.gz $work/new.pb.gz"
+} >"$work/rows"
+python3 - "$work/rows" "$samples" "$bytes" <<'PY' | tee "$out/heap.txt"
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, secs, kib = line.split()
+    rows[name] = (float(secs), int(kib))
+print(f"heap diff of two profiles, {int(sys.argv[2]):,} samples in the newer ({int(sys.argv[3])/2**20:.1f} MiB unzipped)")
+print(f"  {'tool':<20} {'mean':>9} {'peak RSS':>10}")
+for name, (secs, kib) in rows.items():
+    print(f"  {name:<20} {secs:>8.2f}s {kib/1024:>8.1f}MiB")
+for ours, theirs in (("steady_diff", "pprof_top_base"), ("steady_diff_cum", "pprof_top_cum_base")):
+    speed = rows[theirs][0] / rows[ours][0]
+    mem = rows[ours][1] / rows[theirs][1]
+    print(f"  {ours} vs {theirs}: {speed:.1f}x faster (goal >= 10x): {'PASS' if speed >= 10 else 'MISS'}; "
+          f"{mem:.2f} of its peak memory (goal <= 0.20): {'PASS' if mem <= 0.2 else 'MISS'}")
+PY
