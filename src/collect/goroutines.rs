@@ -55,9 +55,18 @@ pub fn fetch_goroutines(
     }
     let full_url = endpoint.url("goroutine?debug=2");
     let full = http::get(&full_url, opts.timeout, opts.max_bytes)?;
+    let dump = parse_dump(full.body.as_slice(), &full_url, opts.similar)?;
+    // The runtime stops writing a ?debug=2 dump at 64 MiB: the rest of the goroutines are
+    // simply missing, so say so rather than under-count.
+    let degraded = (dump.total < total).then(|| {
+        format!(
+            "the ?debug=2 dump lists {} of {total} goroutines (Go cuts it at 64 MiB); counts per group are from what it lists — group from ?debug=1 with --max-full-dump {total} for complete counts",
+            dump.total
+        )
+    });
     Ok(FetchedDump {
-        dump: parse_dump(full.body.as_slice(), &full_url, opts.similar)?,
-        degraded: None,
+        dump,
+        degraded,
         url: full_url,
     })
 }
