@@ -58,7 +58,8 @@ pub fn fetch_goroutines(
     let dump = parse_dump(full.body.as_slice(), &full_url, opts.similar)?;
     // The runtime stops writing a ?debug=2 dump at 64 MiB: the rest of the goroutines are
     // simply missing, so say so rather than under-count.
-    let degraded = (dump.total < total).then(|| {
+    const GO_DUMP_CAP: usize = 64 << 20;
+    let degraded = (full.body.len() >= GO_DUMP_CAP).then(|| {
         format!(
             "the ?debug=2 dump lists {} of {total} goroutines (Go cuts it at 64 MiB); counts per group are from what it lists — group from ?debug=1 with --max-full-dump {total} for complete counts",
             dump.total
