@@ -1,11 +1,13 @@
 //! Pure analysis: no filesystem, no clock, no stdout. Time arrives as data.
 
 pub mod census;
+pub mod drift;
 pub mod fds;
 pub mod heap;
 pub mod heap_report;
 pub mod ledger;
 pub mod limits;
 pub mod policy;
+pub mod series;
 pub mod smaps;
 pub mod stacks;

@@ -72,3 +72,57 @@ impl Default for StacksPolicy {
         }
     }
 }
+
+/// Thresholds of `steady triage`. A series is drift when its robust slope, over the window
+/// after warm-up, adds up to at least the minimum growth (absolute and relative to where it
+/// started), most point pairs rise, and the change is not one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftPolicy {
+    /// The first part of the window is ignored: start-up and cache warm-up are not drift.
+    pub warmup_fraction: f64,
+    pub min_samples: usize,
+    /// Share of rising point pairs needed (0.5 is noise, 1.0 a clean rise).
+    pub min_rising_pairs: f64,
+    pub fd_min_growth: f64,
+    pub thread_min_growth: f64,
+    pub goroutine_min_growth: f64,
+    pub memory_min_growth_bytes: f64,
+    /// Growth relative to the first value after warm-up, for every series.
+    pub min_relative_growth: f64,
+    /// Fragmentation: spans-minus-live grows this much while live grows less than
+    /// `live_share` of it.
+    pub fragmentation_min_growth_bytes: f64,
+    pub live_share: f64,
+    /// Deadline drift from a probe: p99 of the last third over p99 of the first third, and
+    /// at least this many seconds more.
+    pub probe_p99_ratio: f64,
+    pub probe_min_increase_seconds: f64,
+    /// Inferred deadline drift: goroutines in IO wait growing by this many.
+    pub io_wait_min_growth: f64,
+    /// Goroutines one group must hold, waiting past the stuck limit, to be a stuck leak.
+    pub stuck_group_min: u64,
+    /// Two growing series are one cause when their rates differ by less than this factor.
+    pub consequence_ratio: f64,
+}
+
+impl Default for DriftPolicy {
+    fn default() -> Self {
+        DriftPolicy {
+            warmup_fraction: 0.1,
+            min_samples: 5,
+            min_rising_pairs: 0.75,
+            fd_min_growth: 10.0,
+            thread_min_growth: 5.0,
+            goroutine_min_growth: 50.0,
+            memory_min_growth_bytes: 8.0 * 1024.0 * 1024.0,
+            min_relative_growth: 0.02,
+            fragmentation_min_growth_bytes: 8.0 * 1024.0 * 1024.0,
+            live_share: 0.25,
+            probe_p99_ratio: 1.5,
+            probe_min_increase_seconds: 0.02,
+            io_wait_min_growth: 50.0,
+            stuck_group_min: 50,
+            consequence_ratio: 3.0,
+        }
+    }
+}

@@ -5,6 +5,7 @@ pub mod go;
 pub mod limits;
 pub mod memory;
 pub mod profile;
+pub mod sample;
 pub mod snapshot;
 pub mod socket;
 pub mod stacks;
