@@ -33,6 +33,8 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
             [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
+            [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
+            [CompletionResult]::new('runbook', 'runbook', [CompletionResultType]::ParameterValue, 'Print the runbook cards: all of them listed, or one by kind')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
             break
         }
@@ -160,6 +162,37 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;triage' {
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'How long to sample')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between samples')
+            [CompletionResult]::new('--probe', '--probe', [CompletionResultType]::ParameterName, 'Time one GET of this loopback URL each interval, to measure latency drift')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Append each sample to FILE as a JSON line')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Judge a recording made with --record instead of sampling')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;runbook' {
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Fill the PID into the card''s commands')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'text for a terminal, markdown for an incident channel')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

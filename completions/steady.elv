@@ -30,6 +30,8 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand limits 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
             cand heap 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
             cand stacks 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
+            cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
+            cand runbook 'Print the runbook cards: all of them listed, or one by kind'
             cand generate 'Write shell completions and man pages (for packaging)'
         }
         &'steady;fds'= {
@@ -150,6 +152,35 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'steady;triage'= {
+            cand --window 'How long to sample'
+            cand --interval 'Time between samples'
+            cand --probe 'Time one GET of this loopback URL each interval, to measure latency drift'
+            cand --record 'Append each sample to FILE as a JSON line'
+            cand --from 'Judge a recording made with --record instead of sampling'
+            cand --url 'The pprof handler to use instead of discovering it'
+            cand --port 'The loopback port that serves /debug/pprof'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'steady;runbook'= {
+            cand --pid 'Fill the PID into the card''s commands'
+            cand --format 'text for a terminal, markdown for an incident channel'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -36,6 +36,8 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "fds" -d 'Count open f
 complete -c steady -n "__fish_steady_needs_command" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
 complete -c steady -n "__fish_steady_needs_command" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
 complete -c steady -n "__fish_steady_needs_command" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
+complete -c steady -n "__fish_steady_needs_command" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
+complete -c steady -n "__fish_steady_needs_command" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)' -r
@@ -149,6 +151,32 @@ complete -c steady -n "__fish_steady_using_subcommand stacks" -l folded -d 'Prin
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand triage" -l window -d 'How long to sample' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l interval -d 'Time between samples' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l probe -d 'Time one GET of this loopback URL each interval, to measure latency drift' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l record -d 'Append each sample to FILE as a JSON line' -r -F
+complete -c steady -n "__fish_steady_using_subcommand triage" -l from -d 'Judge a recording made with --record instead of sampling' -r -F
+complete -c steady -n "__fish_steady_using_subcommand triage" -l url -d 'The pprof handler to use instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l port -d 'The loopback port that serves /debug/pprof' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand triage" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand triage" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand triage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand triage" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand runbook" -l pid -d 'Fill the PID into the card\'s commands' -r
+complete -c steady -n "__fish_steady_using_subcommand runbook" -l format -d 'text for a terminal, markdown for an incident channel' -r -f -a "text\t''
+markdown\t''"
+complete -c steady -n "__fish_steady_using_subcommand runbook" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand runbook" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand runbook" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand runbook" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand runbook" -s h -l help -d 'Print help'
+complete -c steady -n "__fish_steady_using_subcommand runbook" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand generate" -l out -d 'Directory to write completions/ and man/ into' -r -F
 complete -c steady -n "__fish_steady_using_subcommand generate" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''

@@ -107,6 +107,23 @@ minutes or more) or stuck threads (D state through the whole --over window) are 
     )]
     Stacks(StacksArgs),
 
+    /// Sample the process over a window, tell which kind of drift it is, and print the card that fits
+    #[command(
+        long_about = "The command to run first. Samples the target every --interval for --window (a progress bar \
+counts down on stderr): RSS and its anon/file split, descriptors by kind and group, threads, CPU, the cgroup memory \
+usage, and for Go targets the goroutine count and runtime memory (fetched every few intervals, never with a \
+stop-the-world dump). Then fits a robust (Theil-Sen) slope per series, after a warm-up, tells a step from a slope, \
+and names each drift found — memory-drift, fd-exhaustion, goroutine-leak, thread-leak, allocator-fragmentation, \
+deadline-drift — with its rate, the time until the limit, a confidence and the evidence, followed by the runbook card \
+filled with the numbers and the next commands. Growth that follows from another is named as its consequence.\n\n\
+--record FILE appends each sample as a JSON line; --from FILE judges a recording, so a slow leak can be watched for \
+hours and judged later.\n\nExit status: 0 when steady, 1 when any drift is found, 2 on error."
+    )]
+    Triage(TriageArgs),
+
+    /// Print the runbook cards: all of them listed, or one by kind
+    Runbook(RunbookArgs),
+
     /// Write shell completions and man pages (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -323,6 +340,61 @@ pub struct StacksArgs {
     /// Refuse dumps larger than this
     #[arg(long, value_parser = parse_bytes, default_value = "1GiB", value_name = "SIZE")]
     pub max_bytes: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// Process ID of the target (not needed with --from)
+    #[arg(value_parser = parse_pid, required_unless_present = "from")]
+    pub pid: Option<i32>,
+
+    /// How long to sample
+    #[arg(long, value_parser = parse_duration, default_value = "60s", value_name = "DURATION")]
+    pub window: Duration,
+
+    /// Time between samples
+    #[arg(long, value_parser = parse_duration, default_value = "1s", value_name = "DURATION")]
+    pub interval: Duration,
+
+    /// Time one GET of this loopback URL each interval, to measure latency drift
+    #[arg(long, value_name = "URL")]
+    pub probe: Option<String>,
+
+    /// Append each sample to FILE as a JSON line
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub record: Option<PathBuf>,
+
+    /// Judge a recording made with --record instead of sampling
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// The pprof handler to use instead of discovering it
+    #[arg(long, value_name = "URL", conflicts_with = "port")]
+    pub url: Option<String>,
+
+    /// The loopback port that serves /debug/pprof
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookArgs {
+    /// The card to print: memory-drift, fd-exhaustion, goroutine-leak, thread-leak, allocator-fragmentation, deadline-drift or steady
+    pub kind: Option<String>,
+
+    /// Fill the PID into the card's commands
+    #[arg(long, value_parser = parse_pid)]
+    pub pid: Option<i32>,
+
+    /// text for a terminal, markdown for an incident channel
+    #[arg(long, value_enum, default_value_t = CardFormat::Text)]
+    pub format: CardFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CardFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::analyze::heap::Granularity;
 use crate::analyze::policy::StacksPolicy;
-use crate::cli::{Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
+use crate::cli::{CardFormat, Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
 use crate::collect::endpoint::Endpoint;
 use crate::collect::goroutines::GoroutineFetch;
 use crate::collect::snapshot::FetchOptions;
@@ -14,6 +14,7 @@ use crate::commands::fds::FdsOptions;
 use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
 use crate::commands::limits::LimitsOptions;
 use crate::commands::stacks::{StacksOptions, Which};
+use crate::commands::triage::TriageOptions;
 use crate::commands::{Output, ProcSource};
 use crate::render::Style;
 
@@ -24,6 +25,12 @@ pub enum Job {
     Limits(LimitsOptions),
     Heap(HeapRequest, HeapOptions),
     Stacks(StacksOptions),
+    Triage(TriageOptions),
+    Runbook {
+        kind: Option<String>,
+        pid: Option<i32>,
+        markdown: bool,
+    },
     Generate(PathBuf),
 }
 
@@ -104,6 +111,26 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             folded: args.folded,
             flame: args.flame,
         }),
+        Command::Triage(args) => Job::Triage(TriageOptions {
+            pid: args.pid,
+            proc_root: global.proc_root.clone(),
+            window: args.window,
+            interval: args.interval,
+            probe: args.probe,
+            record: args.record,
+            from: args.from,
+            endpoint: args
+                .url
+                .as_deref()
+                .map(Endpoint::from_url)
+                .or(args.port.map(Endpoint::from_port)),
+            timeout: global.timeout,
+        }),
+        Command::Runbook(args) => Job::Runbook {
+            kind: args.kind,
+            pid: args.pid,
+            markdown: args.format == CardFormat::Markdown,
+        },
         Command::Generate(args) => Job::Generate(args.out),
     };
     (job, output)

@@ -57,6 +57,12 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Job::Limits(opts) => commands::limits::run(opts, &output, &mut out)?,
         Job::Heap(request, opts) => commands::heap::run(request, opts, &output, &mut out)?,
         Job::Stacks(opts) => commands::stacks::run(opts, &output, &mut out)?,
+        Job::Triage(opts) => commands::triage::run(opts, &output, &mut out)?,
+        Job::Runbook {
+            kind,
+            pid,
+            markdown,
+        } => commands::runbook::run(kind.as_deref(), *pid, *markdown, &output, &mut out)?,
         Job::Generate(dir) => {
             commands::generate::run(dir)?;
             Outcome::Steady

@@ -4,6 +4,7 @@ pub mod caps;
 pub mod clock;
 pub mod endpoint;
 pub mod exe;
+pub mod facts;
 pub mod fds;
 pub mod goroutines;
 pub mod http;

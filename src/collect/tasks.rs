@@ -65,3 +65,17 @@ pub fn read_threads(target: &Target) -> Result<Threads, CollectError> {
         clock_ticks_per_second: procfs::ticks_per_second(),
     })
 }
+
+/// Process CPU time (seconds, all threads) and thread count, from /proc/PID/stat alone: cheap
+/// enough for every sample.
+pub fn read_cpu_and_threads(target: &Target) -> Result<(f64, u64), CollectError> {
+    let stat = target
+        .process()
+        .stat()
+        .map_err(|err| target.error("stat", err))?;
+    let ticks = procfs::ticks_per_second().max(1) as f64;
+    Ok((
+        (stat.utime + stat.stime) as f64 / ticks,
+        stat.num_threads.max(0) as u64,
+    ))
+}

@@ -11,9 +11,12 @@ pub mod heap_text;
 pub mod limits_json;
 pub mod limits_table;
 pub mod progress;
+pub mod runbook;
 pub mod stacks_json;
 pub mod stacks_table;
 pub mod text;
+pub mod triage_json;
+pub mod triage_table;
 
 /// The JSON shape's version; bump it when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,89 @@
+//! `steady runbook [KIND] [--pid PID] [--format markdown]`.
+
+use std::io::Write;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use crate::analyze::runbook::{actions, commands, find, CARDS, STEADY};
+use crate::commands::Output;
+use crate::exit::Outcome;
+use crate::render::runbook::{write_card, Format};
+use crate::render::SCHEMA_VERSION;
+
+#[derive(Serialize)]
+struct CardJson {
+    kind: &'static str,
+    title: &'static str,
+    fingerprint: &'static str,
+    stop_the_bleeding: Vec<String>,
+    diagnose: Vec<String>,
+    usual_causes: &'static [&'static str],
+    escalate: &'static str,
+}
+
+pub fn run(
+    kind: Option<&str>,
+    pid: Option<i32>,
+    markdown: bool,
+    output: &Output,
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    let format = if markdown {
+        Format::Markdown
+    } else {
+        Format::Text
+    };
+    let cards: Vec<_> = match kind {
+        Some(name) => match find(name) {
+            Some(card) => vec![card],
+            None => bail!(
+                "no runbook card `{name}` — the cards are: {}",
+                CARDS
+                    .iter()
+                    .map(|c| c.name)
+                    .chain([STEADY.name])
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        None => CARDS.iter().chain([&STEADY]).collect(),
+    };
+    if output.json {
+        let docs: Vec<CardJson> = cards
+            .iter()
+            .map(|c| CardJson {
+                kind: c.name,
+                title: c.title,
+                fingerprint: c.fingerprint,
+                stop_the_bleeding: actions(c, pid),
+                diagnose: commands(c, pid),
+                usual_causes: c.usual_causes,
+                escalate: c.escalate,
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({ "schema_version": SCHEMA_VERSION, "command": "runbook", "cards": docs }),
+        )?;
+        writeln!(out)?;
+        return Ok(Outcome::Steady);
+    }
+    if kind.is_none() && !markdown {
+        for c in &cards {
+            writeln!(out, "{:<24} {}", c.name, c.title)?;
+        }
+        writeln!(
+            out,
+            "\n`steady runbook KIND` prints one; --format markdown for an incident channel."
+        )?;
+        return Ok(Outcome::Steady);
+    }
+    for (i, c) in cards.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        write_card(c, pid, None, format, out)?;
+    }
+    Ok(Outcome::Steady)
+}

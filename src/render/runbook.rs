@@ -1,0 +1,100 @@
+//! Runbook cards as text or Markdown, alone (`steady runbook`) or filled with what triage
+//! measured.
+
+use std::io::{self, Write};
+
+use crate::analyze::drift::Verdict;
+use crate::analyze::runbook::{actions, commands, Card};
+use crate::render::text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+}
+
+/// One line of what was measured, for the top of a filled card.
+pub fn measured(v: &Verdict) -> String {
+    let rate = match v.unit {
+        "bytes" => format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0),
+        "seconds" => format!("{:+.1} ms/min", v.rate_per_min * 1000.0),
+        unit => format!("{:+.1} {unit}/min", v.rate_per_min),
+    };
+    let eta = match (v.eta_seconds, v.limit) {
+        (Some(s), Some((name, limit))) => {
+            let limit = if v.unit == "bytes" {
+                text::bytes(limit as u64)
+            } else {
+                text::count(limit as u64)
+            };
+            format!("; {name} {limit} reached in ~{}", text::duration(s))
+        }
+        _ => String::new(),
+    };
+    format!("{rate}{eta}")
+}
+
+pub fn write_card(
+    card: &Card,
+    pid: Option<i32>,
+    verdict: Option<&Verdict>,
+    format: Format,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let md = format == Format::Markdown;
+    let heading = |out: &mut dyn Write, h: &str| -> io::Result<()> {
+        if md {
+            writeln!(out, "\n**{h}**\n")
+        } else {
+            writeln!(out, "\n  {h}")
+        }
+    };
+    let item = |out: &mut dyn Write, i: &str, code: bool| -> io::Result<()> {
+        match (md, code) {
+            (true, true) => writeln!(out, "- `{i}`"),
+            (true, false) => writeln!(out, "- {i}"),
+            (false, _) => writeln!(out, "    - {i}"),
+        }
+    };
+    if md {
+        writeln!(out, "### {}", card.title)?;
+    } else {
+        writeln!(out, "== {} ==", card.title)?;
+    }
+    if let Some(v) = verdict {
+        let line = format!("Measured: {}", measured(v));
+        if md {
+            writeln!(out, "\n{line}")?;
+        } else {
+            writeln!(out, "  {line}")?;
+        }
+        for e in &v.evidence {
+            item(out, &text::sanitize(e), false)?;
+        }
+    }
+    heading(out, "Fingerprint")?;
+    if md {
+        writeln!(out, "{}", card.fingerprint)?;
+    } else {
+        writeln!(out, "    {}", card.fingerprint)?;
+    }
+    heading(out, "Stop the bleeding")?;
+    for a in actions(card, pid) {
+        item(out, &a, false)?;
+    }
+    heading(out, "Diagnose")?;
+    for c in commands(card, pid) {
+        item(out, &c, true)?;
+    }
+    heading(out, "Usual root causes")?;
+    for c in card.usual_causes {
+        item(out, c, false)?;
+    }
+    heading(out, "Escalate or roll back")?;
+    if md {
+        writeln!(out, "{}", card.escalate)?;
+    } else {
+        writeln!(out, "    {}", card.escalate)?;
+    }
+    Ok(())
+}
