@@ -486,6 +486,27 @@ fn link_consequences(verdicts: &mut [Verdict], policy: &DriftPolicy) {
             v.consequence_of = Some(primary);
         }
     }
+    // Work blocked on I/O that grows with leaked connections or goroutines is their doing,
+    // not a slow upstream.
+    let cause = [
+        DriftKind::FdExhaustion,
+        DriftKind::ThreadLeak,
+        DriftKind::GoroutineLeak,
+    ]
+    .into_iter()
+    .find(|k| {
+        verdicts
+            .iter()
+            .any(|v| v.kind == *k && v.consequence_of.is_none())
+    });
+    if let Some(cause) = cause {
+        for v in verdicts
+            .iter_mut()
+            .filter(|v| v.kind == DriftKind::DeadlineDrift && v.inferred)
+        {
+            v.consequence_of = Some(cause);
+        }
+    }
 }
 
 pub fn static_checks(facts: &TargetFacts, last: Option<&Sample>) -> Vec<StaticCheck> {

@@ -125,7 +125,8 @@ fn shape(points: &[(f64, f64)], t: &Trend) -> Shape {
         .windows(2)
         .map(|w| w[1].1 - w[0].1)
         .fold(0.0, f64::max);
-    if total > 0.0 && biggest_jump >= 0.7 * total {
+    // A sparse series (Go figures come every few samples) jumps between every pair of points.
+    if points.len() >= 6 && total > 0.0 && biggest_jump >= 0.7 * total {
         return Shape::Step;
     }
     let drops = points

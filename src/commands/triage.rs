@@ -30,8 +30,8 @@ use crate::render::{triage_json, triage_table};
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// Go figures cost the target CPU (each fetch walks its goroutines or heap buckets), so they
-/// are taken every few intervals, never with a stop-the-world dump.
-const GO_EVERY: u32 = 5;
+/// are taken at most this often, never with a stop-the-world dump.
+const GO_PERIOD: Duration = Duration::from_secs(2);
 const MAX_GO_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, Clone)]
@@ -98,6 +98,9 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
         &format!("sampling PID {pid} every {:?}", opts.interval),
     );
     let started = Instant::now();
+    let go_every = (GO_PERIOD.as_secs_f64() / opts.interval.as_secs_f64().max(0.001))
+        .ceil()
+        .max(1.0) as u32;
     let mut samples = Vec::new();
     for step in 0..=steps {
         let due = opts.interval * step;
@@ -106,7 +109,7 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
         });
         let census = take_census(&target, &fd_policy)?;
         let mut sample = sample_proc(&target, census)?;
-        if let (Some(e), true) = (&endpoint, step % GO_EVERY == 0 || step == steps) {
+        if let (Some(e), true) = (&endpoint, step % go_every == 0 || step == steps) {
             sample_go(e, opts.timeout, &mut sample);
         }
         if let Some(url) = &opts.probe {

@@ -1,6 +1,7 @@
-// stacks_leak is a test target for `steady stacks`: goroutines that never return, in one of
-// three shapes, beside a little healthy churn. Standard library only; loopback only; it exits
-// on its own after -lifetime seconds.
+// stacks_leak is a test target for `steady stacks` and `steady triage`: goroutines that never
+// return, in one of three shapes, or drift that grows at -rate per second (goroutines,
+// threads, connections, latency), beside a little healthy churn. Standard library only;
+// loopback only; bounded; it exits on its own after -lifetime seconds.
 //
 // It prints one line when ready: READY pid=<pid> port=<pprof port>
 package main
@@ -55,8 +56,32 @@ func churn(stop <-chan struct{}) {
 	}
 }
 
+// leakConnection dials the service's own listener and keeps the connection, with a goroutine
+// reading it forever: descriptors grow, and goroutines with them (a consequence).
+func leakConnection(addr string, keep *[]net.Conn) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return
+	}
+	*keep = append(*keep, c)
+	go func() {
+		buf := make([]byte, 1)
+		c.Read(buf)
+	}()
+}
+
+var started = time.Now()
+
+// slowHandler answers after a delay that grows with the service's age: deadline drift.
+func slowHandler(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Duration(time.Since(started).Seconds()*8) * time.Millisecond)
+	w.Write([]byte("ok\n"))
+}
+
 func main() {
-	mode := flag.String("mode", "chan", "chan | mutex | locked | healthy")
+	mode := flag.String("mode", "chan", "chan | mutex | locked | healthy | grow-goroutines | grow-threads | grow-conns | slow")
+	rate := flag.Int("rate", 20, "growth per second for the grow-* modes")
+	limit := flag.Int("limit", 5000, "stop growing after this many")
 	count := flag.Int("count", 200, "how many goroutines to leave stuck")
 	lifetime := flag.Int("lifetime", 60, "seconds before exiting on its own")
 	flag.String("dir", "", "ignored (the test harness passes a scratch directory)")
@@ -67,7 +92,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	http.HandleFunc("/work", slowHandler)
 	go http.Serve(ln, nil)
+	var conns []net.Conn
+	grow := func(step func()) {
+		go func() {
+			tick := time.NewTicker(time.Second / time.Duration(*rate))
+			defer tick.Stop()
+			for i := 0; i < *limit; i++ {
+				<-tick.C
+				step()
+			}
+		}()
+	}
+	var pipe [2]int
 
 	switch *mode {
 	case "chan":
@@ -88,7 +126,18 @@ func main() {
 		for i := 0; i < *count; i++ {
 			go blockInSyscall(fds[0])
 		}
-	case "healthy":
+	case "healthy", "slow":
+	case "grow-goroutines":
+		grow(func() { go leakOnChannel(make(chan struct{})) })
+	case "grow-threads":
+		if err := syscall.Pipe(pipe[:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		grow(func() { go blockInSyscall(pipe[0]) })
+	case "grow-conns":
+		var mu sync.Mutex
+		grow(func() { mu.Lock(); leakConnection(ln.Addr().String(), &conns); mu.Unlock() })
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
 		os.Exit(2)
