@@ -127,8 +127,9 @@ pub fn classify(
             && !matches!(t.shape, Shape::Step | Shape::Flat | Shape::LevellingOff);
         ok.then_some(t)
     };
+    // Fewer points, less certainty; Go figures come only every few samples.
     let confidence = |t: &Trend, n: usize| {
-        ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0) * (n as f64 / 20.0).min(1.0)
+        ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0) * (n as f64 / 10.0).min(1.0)
     };
 
     if enough {
@@ -190,7 +191,7 @@ pub fn classify(
             .map(|l| ("cgroup memory.max", l as f64))
             .or(facts.gomemlimit.map(|l| ("GOMEMLIMIT", l as f64)));
         let live = if facts.is_go {
-            series(&|s| s.heap_alloc.map(|v| v as f64))
+            series(&|s| live_estimate(s).map(|v| v as f64))
         } else {
             series(&|s| Some(s.rss_anon as f64))
         };
@@ -213,7 +214,7 @@ pub fn classify(
                 v.eta_seconds = eta(limit, used, t.slope);
             }
             let what = if facts.is_go {
-                "live heap (HeapAlloc)"
+                "live heap (after GC)"
             } else {
                 "anonymous RSS"
             };
@@ -227,10 +228,12 @@ pub fn classify(
         }
 
         if facts.is_go {
-            let frag = series(&|s| Some(s.heap_inuse? as f64 - s.heap_alloc? as f64));
+            let frag = series(&|s| Some(s.heap_inuse? as f64 - live_estimate(s)? as f64));
             if let Some(t) = rising(&frag, policy.fragmentation_min_growth_bytes) {
                 let live_growth = trend(&live).map_or(0.0, |l| l.growth.max(0.0));
                 if live_growth < policy.live_share * t.growth {
+                    // The live heap's own growth is small beside it: one cause, fragmentation.
+                    verdicts.retain(|v| v.kind != DriftKind::MemoryDrift);
                     let mut v = verdict(
                         DriftKind::AllocatorFragmentation,
                         &t,
@@ -266,6 +269,19 @@ pub fn classify(
         verdicts,
         checks: static_checks(facts, all.last()),
         probe,
+    }
+}
+
+/// Live heap after the last GC: NextGC / 2 under the default GOGC=100, which does not swing
+/// with garbage as HeapAlloc does. HeapAlloc when NextGC is implausible (GOGC=off, or the
+/// 4 MiB floor of a tiny heap).
+fn live_estimate(s: &Sample) -> Option<u64> {
+    let alloc = s.heap_alloc?;
+    match s.next_gc {
+        Some(next) if next > 8 << 20 && next / 2 <= s.heap_inuse.unwrap_or(u64::MAX) => {
+            Some(next / 2)
+        }
+        _ => Some(alloc),
     }
 }
 

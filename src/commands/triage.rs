@@ -203,6 +203,7 @@ fn sample_go(endpoint: &Endpoint, timeout: Duration, sample: &mut Sample) {
             sample.heap_inuse = Some(m.heap_inuse);
             sample.heap_idle = Some(m.heap_idle);
             sample.heap_released = Some(m.heap_released);
+            sample.next_gc = Some(m.next_gc);
             sample.stack_inuse = Some(m.stack_inuse);
         }
     }

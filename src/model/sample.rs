@@ -27,6 +27,10 @@ pub struct Sample {
     pub heap_inuse: Option<u64>,
     pub heap_idle: Option<u64>,
     pub heap_released: Option<u64>,
+    /// The GC's next target: with GOGC=100 twice the heap that was live after the last GC,
+    /// a steadier measure of live memory than HeapAlloc, which includes garbage.
+    #[serde(default)]
+    pub next_gc: Option<u64>,
     pub stack_inuse: Option<u64>,
     /// Goroutines waiting in IO wait or select, for inferring deadline drift.
     pub goroutines_io_wait: Option<u64>,

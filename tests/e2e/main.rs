@@ -6,3 +6,4 @@ mod generated;
 mod heap;
 mod stacks;
 mod support;
+mod triage;

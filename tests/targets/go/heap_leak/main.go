@@ -2,7 +2,8 @@
 // in one of three shapes. Standard library only; loopback only; bounded; exits on its own.
 //
 //	-mode heap      main.leakIntoCache keeps -leak-bytes-per-sec of live objects each second
-//	-mode fragment  live objects stay flat while in-use spans grow (allocator fragmentation)
+//	-mode fragment  live objects stay flat while in-use spans grow by 2 MiB/s for 30 s (allocator
+//	                fragmentation)
 //	-mode steady    the same churn, nothing kept (the healthy twin)
 //
 // It prints one line when ready: READY pid=<pid> port=<pprof port>
@@ -24,7 +25,7 @@ const chunk = 64 << 10
 var (
 	cache   [][]byte // what leakIntoCache keeps
 	warm    []byte   // one bounded allocation at start
-	spans   [][]byte // what fragment keeps: one small object per span
+	spans   [][]byte // what fragment keeps: one small object per span it pins
 	sink    []byte
 	maxKeep = 256 << 20
 )
@@ -55,21 +56,26 @@ func churn() {
 	}
 }
 
-// fragment allocates a few thousand objects of one size class and keeps only one of them:
-// the span that holds the survivor stays in use while live bytes barely move. Each round
-// uses a new size class so freed spans cannot be reused for the next survivors.
-func fragment(round int) {
-	size := 512 + (round%24)*64
-	objs := make([][]byte, 2048)
+// fragment pins in-use spans while keeping almost nothing live: each second it takes the next
+// size class, fills 256 fresh 8 KiB spans with objects of that class and keeps one object per
+// span, so HeapInuse grows by 2 MiB a second and live objects by at most 1/9 of that. A size
+// class is never visited twice: the holes of its pinned spans would be refilled, and the
+// survivors would pack densely instead of pinning new spans. After the last class it holds.
+func fragment(second int) {
+	classes := []int{16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240,
+		256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896} // churn uses 1024
+	if second >= len(classes) {
+		return
+	}
+	size := classes[second]
+	perSpan := 8192 / size
+	objs := make([][]byte, 256*perSpan)
 	for i := range objs {
 		objs[i] = make([]byte, size)
-		objs[i][0] = 1
+		objs[i][0] = 1 // resident: fresh spans are not zeroed, so untouched pages stay unmapped
 	}
-	for i := 0; i < len(objs); i += 64 {
+	for i := 0; i < len(objs); i += perSpan {
 		spans = append(spans, objs[i])
-	}
-	if len(spans) > 1<<16 {
-		spans = spans[len(spans)/2:]
 	}
 }
 
@@ -101,7 +107,9 @@ func main() {
 		case "heap":
 			leakIntoCache(*rate / 16)
 		case "fragment":
-			fragment(round)
+			if round%16 == 0 {
+				fragment(round / 16)
+			}
 		case "steady":
 		default:
 			fmt.Fprintln(os.Stderr, "unknown mode", *mode)

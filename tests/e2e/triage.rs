@@ -1,0 +1,223 @@
+//! `steady triage` on one small service per drift kind, and on their healthy twins: each must
+//! get the right verdict within its window, and the healthy ones none.
+
+use serde::Deserialize;
+
+use crate::support::{steady, steady_json, Target};
+
+#[derive(Debug, Deserialize)]
+struct TriageDoc {
+    samples: usize,
+    window_seconds: f64,
+    steady: bool,
+    verdicts: Vec<Verdict>,
+    checks: Vec<Check>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Verdict {
+    kind: String,
+    rate_per_min: f64,
+    eta_seconds: Option<f64>,
+    confidence: f64,
+    evidence: Vec<String>,
+    consequence_of: Option<String>,
+    inferred: bool,
+    next_commands: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Check {
+    id: String,
+}
+
+const WINDOW: &[&str] = &["--window", "15s", "--interval", "500ms"];
+
+fn triage(target: &Target, extra: &[&str]) -> (TriageDoc, i32) {
+    let pid = target.pid_arg();
+    let mut args = vec!["triage", pid.as_str()];
+    args.extend_from_slice(WINDOW);
+    args.extend_from_slice(extra);
+    steady_json::<TriageDoc>(&args)
+}
+
+/// The verdicts that are causes, not consequences.
+fn primary(doc: &TriageDoc) -> Vec<&str> {
+    doc.verdicts
+        .iter()
+        .filter(|v| v.consequence_of.is_none())
+        .map(|v| v.kind.as_str())
+        .collect()
+}
+
+fn find<'a>(doc: &'a TriageDoc, kind: &str) -> &'a Verdict {
+    doc.verdicts
+        .iter()
+        .find(|v| v.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {:#?}", doc.verdicts))
+}
+
+#[test]
+fn leaked_connections_are_fd_exhaustion_with_goroutines_as_consequence() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "grow-conns", "-rate", "20", "-lifetime", "60"],
+    );
+    let record = target.dir.path().join("window.jsonl");
+    let (doc, code) = triage(&target, &["--record", record.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(primary(&doc), ["fd-exhaustion"], "{:#?}", doc.verdicts);
+    let fd = find(&doc, "fd-exhaustion");
+    // Each leaked connection is two descriptors (both ends live in the service): 40/s.
+    assert!((1800.0..3000.0).contains(&fd.rate_per_min), "{fd:?}");
+    assert!(fd.eta_seconds.is_some() && fd.confidence > 0.8, "{fd:?}");
+    assert!(
+        fd.evidence
+            .iter()
+            .any(|e| e.contains("tcp ESTABLISHED") && e.contains("grew +")),
+        "{fd:?}"
+    );
+    assert!(fd.next_commands.iter().any(|c| c
+        == &format!(
+            "steady fds {} --over 5m   (which group grows, and how fast)",
+            target.pid
+        )));
+    let goroutines = find(&doc, "goroutine-leak");
+    assert_eq!(goroutines.consequence_of.as_deref(), Some("fd-exhaustion"));
+    assert!(
+        doc.samples >= 25 && doc.window_seconds >= 14.0,
+        "{} samples in {}s",
+        doc.samples,
+        doc.window_seconds
+    );
+
+    // The recording judges the same way later.
+    let (again, code) = steady_json::<TriageDoc>(&["triage", "--from", record.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(primary(&again), ["fd-exhaustion"]);
+    assert_eq!(again.samples, doc.samples);
+}
+
+#[test]
+fn locked_threads_are_a_thread_leak() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "grow-threads", "-rate", "10", "-lifetime", "60"],
+    );
+    let (doc, code) = triage(&target, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(primary(&doc), ["thread-leak"], "{:#?}", doc.verdicts);
+    let t = find(&doc, "thread-leak");
+    assert!((450.0..750.0).contains(&t.rate_per_min), "{t:?}");
+}
+
+#[test]
+fn goroutines_blocked_forever_are_a_goroutine_leak() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "grow-goroutines", "-rate", "40", "-lifetime", "60"],
+    );
+    let (doc, code) = triage(&target, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(primary(&doc), ["goroutine-leak"], "{:#?}", doc.verdicts);
+    let g = find(&doc, "goroutine-leak");
+    assert!((1800.0..3000.0).contains(&g.rate_per_min), "{g:?}");
+    assert!(
+        g.evidence.iter().any(|e| e.contains("main.leakOnChannel")),
+        "{g:?}"
+    );
+}
+
+#[test]
+fn a_growing_live_heap_is_memory_drift() {
+    let target = Target::spawn_go(
+        "heap_leak",
+        &[
+            "-mode",
+            "heap",
+            "-leak-bytes-per-sec",
+            "2097152",
+            "-lifetime",
+            "60",
+        ],
+    );
+    let (doc, code) = triage(&target, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(primary(&doc), ["memory-drift"], "{:#?}", doc.verdicts);
+    let m = find(&doc, "memory-drift");
+    let mib_per_min = m.rate_per_min / 1024.0 / 1024.0;
+    assert!(
+        (90.0..150.0).contains(&mib_per_min),
+        "{mib_per_min} MiB/min: {m:?}"
+    );
+}
+
+#[test]
+fn spans_pinned_by_few_survivors_are_allocator_fragmentation() {
+    // The service pins 2 MiB of spans a second for 30 s while keeping at most 1/9 of that live.
+    let target = Target::spawn_go("heap_leak", &["-mode", "fragment", "-lifetime", "60"]);
+    let (doc, code) = triage(&target, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        primary(&doc),
+        ["allocator-fragmentation"],
+        "{:#?}",
+        doc.verdicts
+    );
+    let f = find(&doc, "allocator-fragmentation");
+    let mib_per_min = f.rate_per_min / 1024.0 / 1024.0;
+    assert!(
+        (80.0..160.0).contains(&mib_per_min),
+        "{mib_per_min} MiB/min: {f:?}"
+    );
+    assert!(
+        f.next_commands
+            .iter()
+            .any(|c| c.starts_with(&format!("steady heap diff {} --over", target.pid))),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_creeping_tail_is_deadline_drift_when_probed() {
+    let target = Target::spawn_go("stacks_leak", &["-mode", "slow", "-lifetime", "60"]);
+    let probe = format!("http://127.0.0.1:{}/work", target.port);
+    let (doc, code) = triage(&target, &["--probe", &probe]);
+    assert_eq!(code, 1);
+    assert_eq!(primary(&doc), ["deadline-drift"], "{:#?}", doc.verdicts);
+    assert!(!find(&doc, "deadline-drift").inferred);
+
+    let out = steady(&[
+        "triage",
+        &target.pid_arg(),
+        "--probe",
+        "http://10.0.0.1/healthz",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "only loopback is probed");
+}
+
+#[test]
+fn healthy_twins_are_steady_and_static_checks_still_speak() {
+    let heap = Target::spawn_go("heap_leak", &["-mode", "steady", "-lifetime", "60"]);
+    let churn = Target::spawn_go("stacks_leak", &["-mode", "healthy", "-lifetime", "60"]);
+    let out = steady(&["limits", &churn.pid_arg(), "--set-nofile", "1024"]);
+    assert_eq!(out.status.code(), Some(0));
+    for target in [&heap, &churn] {
+        let (doc, code) = triage(target, &[]);
+        assert!(doc.steady && doc.verdicts.is_empty(), "{:#?}", doc.verdicts);
+        assert_eq!(code, 0);
+    }
+    let (doc, _) = steady_json::<TriageDoc>(&[
+        "triage",
+        &churn.pid_arg(),
+        "--window",
+        "3s",
+        "--interval",
+        "500ms",
+    ]);
+    assert!(
+        doc.checks.iter().any(|c| c.id == "nofile-1024"),
+        "{:?}",
+        doc.checks
+    );
+}
