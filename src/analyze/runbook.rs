@@ -171,12 +171,40 @@ pub fn find(name: &str) -> Option<&'static Card> {
     CARDS.iter().find(|c| c.name == name)
 }
 
-/// The card's commands with the PID filled in.
-pub fn commands(card: &Card, pid: Option<i32>) -> Vec<String> {
+/// A command to run next, and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    pub command: String,
+    pub why: Option<String>,
+}
+
+/// The card's commands with the PID filled in. The cards write a step as
+/// `command   (why)`; the two are split so a script can run the command as it is.
+pub fn next_steps(card: &Card, pid: Option<i32>) -> Vec<NextStep> {
     let pid = pid.map_or_else(|| "PID".to_string(), |p| p.to_string());
     card.diagnose
         .iter()
-        .map(|c| c.replace("{pid}", &pid))
+        .map(|line| {
+            let line = line.replace("{pid}", &pid);
+            match line.split_once("   (") {
+                Some((command, why)) => NextStep {
+                    command: command.trim_end().to_string(),
+                    why: Some(why.trim_end_matches(')').to_string()),
+                },
+                None => NextStep {
+                    command: line,
+                    why: None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// Just the commands, runnable as they are.
+pub fn commands(card: &Card, pid: Option<i32>) -> Vec<String> {
+    next_steps(card, pid)
+        .into_iter()
+        .map(|s| s.command)
         .collect()
 }
 
@@ -212,8 +240,20 @@ mod tests {
         assert!(find("steady").is_some());
         assert!(find("nope").is_none());
         assert_eq!(
-            commands(card(DriftKind::FdExhaustion), None)[0],
-            "steady fds PID --over 5m   (which group grows, and how fast)"
+            next_steps(card(DriftKind::FdExhaustion), None)[0],
+            NextStep {
+                command: "steady fds PID --over 5m".into(),
+                why: Some("which group grows, and how fast".into()),
+            }
         );
+        for c in CARDS.iter().chain([&STEADY]) {
+            for step in next_steps(c, Some(1)) {
+                assert!(
+                    step.command.starts_with("steady ") && !step.command.contains("   ("),
+                    "{}: {step:?}",
+                    c.name
+                );
+            }
+        }
     }
 }

@@ -22,8 +22,8 @@ impl Shape {
         match self {
             Shape::Linear => "linear",
             Shape::Step => "step",
-            Shape::SawtoothRising => "sawtooth rising",
-            Shape::LevellingOff => "levelling off",
+            Shape::SawtoothRising => "sawtooth-rising",
+            Shape::LevellingOff => "levelling-off",
             Shape::Flat => "flat",
         }
     }

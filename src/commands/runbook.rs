@@ -5,10 +5,10 @@ use std::io::Write;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use crate::analyze::runbook::{actions, commands, find, CARDS, STEADY};
+use crate::analyze::runbook::{actions, find, next_steps, CARDS, STEADY};
 use crate::commands::Output;
 use crate::exit::Outcome;
-use crate::render::runbook::{write_card, Format};
+use crate::render::runbook::{write_card, Format, StepJson};
 use crate::render::SCHEMA_VERSION;
 
 #[derive(Serialize)]
@@ -17,7 +17,7 @@ struct CardJson {
     title: &'static str,
     fingerprint: &'static str,
     stop_the_bleeding: Vec<String>,
-    diagnose: Vec<String>,
+    diagnose: Vec<StepJson>,
     usual_causes: &'static [&'static str],
     escalate: &'static str,
 }
@@ -57,7 +57,7 @@ pub fn run(
                 title: c.title,
                 fingerprint: c.fingerprint,
                 stop_the_bleeding: actions(c, pid),
-                diagnose: commands(c, pid),
+                diagnose: next_steps(c, pid).into_iter().map(StepJson::from).collect(),
                 usual_causes: c.usual_causes,
                 escalate: c.escalate,
             })

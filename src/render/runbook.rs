@@ -4,13 +4,31 @@
 use std::io::{self, Write};
 
 use crate::analyze::drift::Verdict;
-use crate::analyze::runbook::{actions, commands, Card};
+use serde::Serialize;
+
+use crate::analyze::runbook::{actions, next_steps, Card, NextStep};
 use crate::render::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Markdown,
+}
+
+/// A next step on the wire: the command exactly as it can be run, and what it shows.
+#[derive(Serialize)]
+pub struct StepJson {
+    pub command: String,
+    pub why: Option<String>,
+}
+
+impl From<NextStep> for StepJson {
+    fn from(s: NextStep) -> Self {
+        StepJson {
+            command: s.command,
+            why: s.why,
+        }
+    }
 }
 
 /// One line of what was measured, for the top of a filled card.
@@ -49,11 +67,11 @@ pub fn write_card(
             writeln!(out, "\n  {h}")
         }
     };
-    let item = |out: &mut dyn Write, i: &str, code: bool| -> io::Result<()> {
-        match (md, code) {
-            (true, true) => writeln!(out, "- `{i}`"),
-            (true, false) => writeln!(out, "- {i}"),
-            (false, _) => writeln!(out, "    - {i}"),
+    let item = |out: &mut dyn Write, i: &str| -> io::Result<()> {
+        if md {
+            writeln!(out, "- {i}")
+        } else {
+            writeln!(out, "    - {i}")
         }
     };
     if md {
@@ -69,7 +87,7 @@ pub fn write_card(
             writeln!(out, "  {line}")?;
         }
         for e in &v.evidence {
-            item(out, &text::sanitize(e), false)?;
+            item(out, &text::sanitize(e))?;
         }
     }
     heading(out, "Fingerprint")?;
@@ -80,15 +98,21 @@ pub fn write_card(
     }
     heading(out, "Stop the bleeding")?;
     for a in actions(card, pid) {
-        item(out, &a, false)?;
+        item(out, &a)?;
     }
     heading(out, "Diagnose")?;
-    for c in commands(card, pid) {
-        item(out, &c, true)?;
+    for step in next_steps(card, pid) {
+        let line = match (md, step.why) {
+            (true, Some(why)) => format!("`{}` — {why}", step.command),
+            (true, None) => format!("`{}`", step.command),
+            (false, Some(why)) => format!("{}   ({why})", step.command),
+            (false, None) => step.command,
+        };
+        item(out, &line)?;
     }
     heading(out, "Usual root causes")?;
     for c in card.usual_causes {
-        item(out, c, false)?;
+        item(out, c)?;
     }
     heading(out, "Escalate or roll back")?;
     if md {

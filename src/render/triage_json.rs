@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::analyze::drift::TriageReport;
-use crate::analyze::runbook::{card, commands};
+use crate::analyze::runbook::{card, commands, next_steps};
 use crate::render::fds_json::round2;
+use crate::render::runbook::StepJson;
 use crate::render::SCHEMA_VERSION;
 
 #[derive(Serialize)]
@@ -22,7 +23,10 @@ struct VerdictJson<'a> {
     evidence: &'a [String],
     consequence_of: Option<&'static str>,
     inferred: bool,
+    /// The card's commands with the PID filled in, runnable as they are.
     next_commands: Vec<String>,
+    /// The same commands, each with what it shows.
+    next_steps: Vec<StepJson>,
 }
 
 #[derive(Serialize)]
@@ -88,6 +92,10 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
                 consequence_of: v.consequence_of.map(|k| k.name()),
                 inferred: v.inferred,
                 next_commands: commands(card(v.kind), Some(pid)),
+                next_steps: next_steps(card(v.kind), Some(pid))
+                    .into_iter()
+                    .map(StepJson::from)
+                    .collect(),
             })
             .collect(),
         checks: report
