@@ -56,9 +56,9 @@ pub fn plan_nofile(req: NofileRequest, ctx: &SetContext) -> Result<LimitPair, St
             ));
         }
     }
-    if req.soft < ctx.open_fds {
+    if req.soft <= ctx.open_fds {
         return Err(format!(
-            "refusing to set the soft limit to {} below the {} descriptors already open — every new open() would fail until the process closes some",
+            "refusing to set the soft limit to {}, at or below the {} descriptors already open — every new open() would fail until the process closes some",
             req.soft, ctx.open_fds
         ));
     }
@@ -78,6 +78,14 @@ pub fn plan_nofile(req: NofileRequest, ctx: &SetContext) -> Result<LimitPair, St
             return Err(format!(
                 "the target runs as {owner}; changing another user's limits needs CAP_SYS_RESOURCE — run steady as {owner}, or grant CAP_SYS_RESOURCE (in Kubernetes, to the debug container's securityContext)"
             ));
+        }
+        if let (Some(new), Some(old)) = (hard, ctx.current.hard) {
+            if new < old {
+                return Err(format!(
+                    "refusing to lower the hard limit from {old} to {new}: without CAP_SYS_RESOURCE nobody can raise it again until the process restarts — set the soft limit alone (--set-nofile {})",
+                    req.soft
+                ));
+            }
         }
         let raising_hard = match (hard, ctx.current.hard) {
             (None, Some(_)) => true,
@@ -137,8 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn lowering_hard_needs_no_capability() {
-        let got = plan_nofile(req(4096, Some(10_000)), &ctx()).unwrap();
+    fn lowering_hard_needs_the_capability_that_could_undo_it() {
+        let err = plan_nofile(req(4096, Some(10_000)), &ctx()).unwrap_err();
+        assert!(err.contains("refusing to lower the hard limit"), "{err}");
+        let ctx = SetContext {
+            has_cap_sys_resource: true,
+            ..ctx()
+        };
+        let got = plan_nofile(req(4096, Some(10_000)), &ctx).unwrap();
         assert_eq!(
             got,
             LimitPair {
@@ -156,6 +170,11 @@ mod tests {
                 req(512, None),
                 ctx(),
                 "below the 900 descriptors already open",
+            ),
+            (
+                req(900, None),
+                ctx(),
+                "at or below the 900 descriptors already open",
             ),
             (
                 req(4096, Some(2_000_000)),

@@ -52,13 +52,10 @@ pub fn read_all(target: &Target) -> Result<Vec<NamedLimit>, CollectError> {
         .collect())
 }
 
-/// The count of open descriptors, without reading each link.
+/// The count of open descriptors: one readdir, no link read. (The size that stat reports for
+/// the fd directory is not a count on every kernel: it reads 2 for kernel threads.)
 pub fn count_fds(target: &Target) -> Result<u64, CollectError> {
-    target
-        .process()
-        .fd_count()
-        .map(|n| n as u64)
-        .map_err(|err| target.error("fd", err))
+    Ok(crate::collect::fds::list_fds(target)?.fds.len() as u64)
 }
 
 /// fs.nr_open: the ceiling no RLIMIT_NOFILE can pass. None when it cannot be read.

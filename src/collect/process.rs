@@ -51,8 +51,13 @@ impl Target {
 
     /// A zombie keeps its PID but has no descriptors left: for us it has exited.
     pub fn ensure_alive(&self) -> Result<(), CollectError> {
+        // PF_EXITING: the kernel closes an exiting process's descriptors before it turns
+        // zombie, so a scan that races an exit would otherwise look like a calm process.
+        const PF_EXITING: u32 = 0x4;
         match self.process.stat() {
-            Ok(stat) if stat.state != 'Z' && stat.state != 'X' => Ok(()),
+            Ok(stat) if stat.state != 'Z' && stat.state != 'X' && stat.flags & PF_EXITING == 0 => {
+                Ok(())
+            }
             Ok(_) | Err(ProcError::NotFound(_)) => Err(CollectError::ProcessGone { pid: self.pid }),
             Err(ProcError::Io(io, _)) if io.kind() == io::ErrorKind::NotFound => {
                 Err(CollectError::ProcessGone { pid: self.pid })

@@ -1,6 +1,7 @@
 //! `steady limits PID [--all] [--set-nofile SOFT[:HARD]]`.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::{bail, Result};
 
@@ -24,12 +25,16 @@ pub struct LimitsOptions {
 pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
     let policy = FdPolicy::default();
     let target = Target::open(opts.source.pid, &opts.source.proc_root)?;
+    target.ensure_alive()?;
     let mut nofile = limits::read_nofile(&target)?;
     let nr_open = limits::read_nr_open(&target);
     let open_fds = limits::count_fds(&target)?;
     let mut change = None;
     let mut notes = Vec::new();
     if let Some(request) = opts.set_nofile {
+        if opts.source.proc_root != Path::new("/proc") {
+            bail!("--set-nofile changes a live process of this machine's /proc, and --proc-root points elsewhere — run it without --proc-root, in the target's PID namespace");
+        }
         let owner_uid = target.owner_uid();
         let ctx = SetContext {
             current: nofile,
@@ -47,14 +52,21 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
             Ok(before) => before,
             Err(SetLimitError::Os { source, .. }) if source.raw_os_error() == Some(libc::EPERM) => {
                 bail!(
-                    "the kernel refused to change RLIMIT_NOFILE of process {} (EPERM) — raising a hard limit, or changing a process whose user IDs differ from yours (including its saved set-user-ID), needs CAP_SYS_RESOURCE",
+                    "the kernel refused to change RLIMIT_NOFILE of process {} (EPERM) — raising a hard limit, or changing a process whose real, effective or saved user or group IDs differ from yours, needs CAP_SYS_RESOURCE",
                     target.pid
                 )
             }
             Err(other) => return Err(other.into()),
         };
         // Read back what the kernel now reports rather than trusting the request.
+        target.ensure_alive()?;
         nofile = limits::read_nofile(&target)?;
+        if matches!((nofile.soft, before.soft), (Some(new), Some(old)) if new < old) {
+            notes.push(format!(
+                "the soft limit was lowered from {}: the process reaches it sooner",
+                before.soft.unwrap_or_default()
+            ));
+        }
         if matches!((wanted.hard, before.hard), (Some(new), Some(old)) if new < old) {
             notes.push(format!(
                 "the hard limit was lowered from {}; it cannot be raised again without CAP_SYS_RESOURCE",
