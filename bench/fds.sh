@@ -115,12 +115,23 @@ open(os.path.join(net, "tcp"), "w").write("\n".join(tcp) + "\n")
 open(os.path.join(net, "unix"), "w").write("\n".join(unix) + "\n")
 for t in ("tcp6", "udp", "udp6", "netlink"):
     open(os.path.join(net, t), "w").write("header\n")
+# procfs reads every line of a real limits file, so write all sixteen.
+limits = [("Max cpu time", "unlimited", "seconds"), ("Max file size", "unlimited", "bytes"),
+          ("Max data size", "unlimited", "bytes"), ("Max stack size", "8388608", "bytes"),
+          ("Max core file size", "0", "bytes"), ("Max resident set", "unlimited", "bytes"),
+          ("Max processes", "96364", "processes"), ("Max open files", "1048576", "files"),
+          ("Max locked memory", "8388608", "bytes"), ("Max address space", "unlimited", "bytes"),
+          ("Max file locks", "unlimited", "locks"), ("Max pending signals", "96364", "signals"),
+          ("Max msgqueue size", "819200", "bytes"), ("Max nice priority", "0", ""),
+          ("Max realtime priority", "0", ""), ("Max realtime timeout", "unlimited", "us")]
 open(os.path.join(pid, "limits"), "w").write(
     "Limit                     Soft Limit           Hard Limit           Units     \n"
-    "Max open files            1048576              1048576              files     \n")
+    + "".join(f"{n:<26}{v:<21}{v:<21}{u:<10}\n" for n, v, u in limits))
 open(os.path.join(pid, "stat"), "w").write("4242 (synthetic) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n")
 open(os.path.join(root, "sys/fs/nr_open"), "w").write("1048576\n")
 PY
+# Fail loudly here rather than let hyperfine -i time an error.
+"$steady" --proc-root "$tree" fds 4242 --top 1 >/dev/null || [ $? -eq 1 ] || { echo "bench: steady fails on the synthetic tree" >&2; exit 1; }
 {
     RUNS=3 measure steady "$steady --proc-root $tree fds 4242 --json --top 0"
     RUNS=3 measure floor_readlink "$floor $tree 4242"
