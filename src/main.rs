@@ -32,10 +32,26 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("steady: {}", one_line(&format!("{err:#}")));
+            eprintln!("steady: {}", one_line(&message(&err)));
             ExitCode::from(TROUBLE)
         }
     }
+}
+
+/// The error and its causes, each said once: most of our messages already quote their
+/// source, and anyhow's `{:#}` would repeat it.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// Errors are one line: some sources (regex, for one) explain themselves over several.

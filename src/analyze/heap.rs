@@ -65,11 +65,40 @@ pub struct DiffReport {
     pub new_total: i64,
     /// Largest growth first; entries whose values did not change are left out.
     pub entries: Vec<DiffEntry>,
+    /// Sorted by cumulative growth rather than flat.
+    pub by_cum: bool,
 }
 
 impl DiffReport {
     pub fn total_delta(&self) -> i64 {
         self.new_total - self.base_total
+    }
+
+    /// Whether an entry shrank, judged by the column the report is sorted by.
+    pub fn is_shrinking(&self, e: &DiffEntry) -> bool {
+        if self.by_cum {
+            e.cum_delta() < 0
+        } else {
+            e.flat_delta() < 0 || (e.flat_delta() == 0 && e.cum_delta() < 0)
+        }
+    }
+
+    /// Keeps the `top` largest growths and, after them, the `shrinking` largest shrinkages,
+    /// which sort last and would otherwise be cut first however large they are.
+    pub fn truncate(&mut self, top: usize, shrinking: usize) {
+        if self.entries.len() <= top {
+            return;
+        }
+        let tail_start = self.entries.len()
+            - self.entries[top..]
+                .iter()
+                .rev()
+                .take_while(|e| self.is_shrinking(e))
+                .take(shrinking)
+                .count();
+        let tail: Vec<DiffEntry> = self.entries.drain(tail_start..).rev().collect();
+        self.entries.truncate(top);
+        self.entries.extend(tail);
     }
 }
 
@@ -193,6 +222,7 @@ pub fn diff(base: Aggregate, new: Aggregate, by_cum: bool) -> DiffReport {
             .then_with(|| a.name.cmp(&b.name))
     });
     DiffReport {
+        by_cum,
         sample_type: new.sample_type,
         base_total: base.total,
         new_total: new.total,
@@ -315,6 +345,48 @@ mod tests {
         assert_eq!(
             (d.base_total, d.new_total, d.total_delta()),
             (140, 315, 175)
+        );
+    }
+
+    #[test]
+    fn a_cut_diff_keeps_the_largest_shrinkages() {
+        let base = profile(&[(&[0, 1, 2], 100), (&[4, 2], 540)]);
+        let new = profile(&[(&[0, 1, 2], 300), (&[4, 2], 10), (&[1, 2], 5)]);
+        let mut d = diff(
+            aggregate(&base, 0, Granularity::Functions),
+            aggregate(&new, 0, Granularity::Functions),
+            false,
+        );
+        d.truncate(1, 1);
+        let got: Vec<(&str, bool)> = d
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), d.is_shrinking(e)))
+            .collect();
+        // Growth first, cut to one; then the largest shrinkage (main.walk, -530), which sorts
+        // last, is kept rather than cut.
+        assert_eq!(got, vec![("main.leak", false), ("main.walk", true)]);
+
+        let mut by_cum = diff(
+            aggregate(&base, 0, Granularity::Functions),
+            aggregate(&new, 0, Granularity::Functions),
+            true,
+        );
+        by_cum.truncate(10, 3);
+        let labels: Vec<(&str, bool)> = by_cum
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), by_cum.is_shrinking(e)))
+            .collect();
+        // Sorted by cum, main.main's cum fell (640 -> 315) while main.handle's flat rose.
+        assert_eq!(
+            labels,
+            vec![
+                ("main.handle", false),
+                ("main.leak", false),
+                ("main.main", true),
+                ("main.walk", true),
+            ]
         );
     }
 

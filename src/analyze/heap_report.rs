@@ -60,8 +60,8 @@ pub enum ViewError {
         "the profile has no `{sample}` values (it has {available}) — choose one with --sample"
     )]
     NoSuchSample { sample: String, available: String },
-    #[error("{base} holds a heap profile but {new} does not (one is an smaps snapshot) — compare snapshots of the same kind")]
-    Mixed { base: String, new: String },
+    #[error("{with} holds a heap profile but {without} holds only smaps — compare snapshots of the same kind")]
+    Mixed { with: String, without: String },
     #[error("{label} holds neither a heap profile nor smaps")]
     Empty { label: String },
 }
@@ -137,16 +137,18 @@ pub fn build_diff(
             }
             entries_total = report.entries.len();
             if view.top > 0 {
-                report.entries.truncate(view.top);
+                report.truncate(view.top, policy.shown_shrinking);
             }
             Some(report)
         }
         (None, None) => None,
         _ => {
-            return Err(ViewError::Mixed {
-                base: base.label,
-                new: new.label,
-            });
+            let (with, without) = if base.profile.is_some() {
+                (base.label, new.label)
+            } else {
+                (new.label, base.label)
+            };
+            return Err(ViewError::Mixed { with, without });
         }
     };
     let (ledger, verdicts) = match (base.meta.memstats, new.meta.memstats) {

@@ -39,6 +39,9 @@ pub struct HeapPolicy {
     pub live_share_for_fragmentation: f64,
     /// A mapping counts as grown from this many bytes of RSS (smaps diffs).
     pub min_mapping_growth_bytes: i64,
+    /// A diff cut to `--top N` still shows this many of the largest shrinking entries: a
+    /// cache that was emptied matters as much as one that filled.
+    pub shown_shrinking: usize,
 }
 
 impl Default for HeapPolicy {
@@ -47,6 +50,7 @@ impl Default for HeapPolicy {
             min_growth_bytes: 4 * 1024 * 1024,
             live_share_for_fragmentation: 0.25,
             min_mapping_growth_bytes: 1024 * 1024,
+            shown_shrinking: 3,
         }
     }
 }

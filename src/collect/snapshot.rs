@@ -44,13 +44,23 @@ pub fn take_snapshot(
 ) -> Result<Snapshot, SnapshotError> {
     let go = read_go_info(target);
     let go_env = go.as_ref().map(|_| read_go_env(target));
+    let mut warnings = Vec::new();
     let endpoint = match &opts.endpoint {
         Some(e) => Some(e.clone()),
         None => match endpoint::discover(target) {
             Ok(e) => Some(e),
             Err(err @ DiscoverError::Collect(_)) => return Err(err.into()),
             Err(err) if !opts.allow_smaps => return Err(err.into()),
-            Err(_) => None,
+            Err(err) => {
+                // A Go service is expected to have a profile; say why there is none rather
+                // than hand over a smaps snapshot without a word.
+                if go.is_some() {
+                    warnings.push(format!(
+                        "Go service, but no heap profile: {err}; recorded /proc/PID/smaps instead"
+                    ));
+                }
+                None
+            }
         },
     };
     let taken_at = clock::now_unix();
@@ -74,7 +84,6 @@ pub fn take_snapshot(
     } else {
         None
     };
-    let mut warnings = Vec::new();
     if let (Some(_), Some(env), Some(cg)) = (&go, &go_env, &cgroup) {
         if env.readable && env.gomemlimit.is_none() {
             if let Some(limit) = cg.limit {

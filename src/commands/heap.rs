@@ -204,6 +204,7 @@ fn diff(
     };
     let base_profile = decode(&base_label, &base_snap, opts.fetch.max_bytes)?;
     let new_profile = decode(&new_label, &new_snap, opts.fetch.max_bytes)?;
+    let mut folded_only = false;
     if let (Some(b), Some(n), true) = (
         &base_profile,
         &new_profile,
@@ -222,9 +223,10 @@ fn diff(
         }
         if opts.view.folded {
             flame::write_folded(&lines, out)?;
-            return Ok(Outcome::Steady);
+            folded_only = true;
         }
     }
+    // Built even when only folded stacks are printed: the exit status is the verdict's.
     let report = heap_report::build_diff(
         Decoded {
             label: base_label,
@@ -239,7 +241,8 @@ fn diff(
         view(&opts.view),
         &HeapPolicy::default(),
     )?;
-    if output.json {
+    if folded_only {
+    } else if output.json {
         heap_json::write_diff(&report, out)?;
     } else {
         heap_table::write_diff(&report, output.style, out)?;

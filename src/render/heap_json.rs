@@ -234,8 +234,8 @@ pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
         entries: diff
             .profile
             .iter()
-            .flat_map(|p| &p.entries)
-            .map(|e| DiffEntryJson {
+            .flat_map(|p| p.entries.iter().map(move |e| (p, e)))
+            .map(|(p, e)| DiffEntryJson {
                 name: &e.name,
                 flat_delta: e.flat_delta(),
                 cum_delta: e.cum_delta(),
@@ -245,7 +245,7 @@ pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
                 new_flat: e.new.flat,
                 base_cum: e.base.cum,
                 new_cum: e.new.cum,
-                shrinking: e.flat_delta() < 0 || (e.flat_delta() == 0 && e.cum_delta() < 0),
+                shrinking: p.is_shrinking(e),
             })
             .collect(),
         entries_total: diff.entries_total,

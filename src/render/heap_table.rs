@@ -210,7 +210,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
         let mut table = new_table(style);
         table.set_header(vec!["FLAT Δ", "FLAT%", "CUM Δ", "CUM%", "FUNCTION"]);
         for e in &p.entries {
-            let shrinking = e.flat_delta() < 0 || (e.flat_delta() == 0 && e.cum_delta() < 0);
+            let shrinking = p.is_shrinking(e);
             let flat = right(signed_value(e.flat_delta(), unit));
             let name = if shrinking {
                 format!("{} (shrinking)", sanitize(&e.name))
