@@ -1,5 +1,6 @@
 //! Plain-HTTP GETs to the target's own endpoints, bounded in time and size.
 
+use std::io::Read;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -36,36 +37,8 @@ pub struct Fetched {
 /// GET `url` with an overall `timeout` and at most `max_bytes` of body. Redirects are not
 /// followed: an endpoint that redirects is not the target's own pprof handler.
 pub fn get(url: &str, timeout: Duration, max_bytes: u64) -> Result<Fetched, FetchError> {
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent("steady")
-            .build(),
-    );
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|err| classify(url, timeout, err))?;
-    let status = response.status().as_u16();
-    if status != 200 {
-        let hint = match status {
-            404 => "no pprof handler there: the service must import net/http/pprof (or serve it on another port: --port)".to_string(),
-            401 | 403 => "the endpoint wants credentials; fetch the profile yourself and pass the file".to_string(),
-            _ => "the endpoint failed; try again, or pass a profile file".to_string(),
-        };
-        return Err(FetchError::Status {
-            url: url.to_string(),
-            status,
-            hint,
-        });
-    }
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let mut response = request(url, timeout)?;
+    let content_type = content_type(&response);
     let body = response
         .body_mut()
         .with_config()
@@ -83,6 +56,91 @@ pub fn get(url: &str, timeout: Duration, max_bytes: u64) -> Result<Fetched, Fetc
         content_type,
         body,
     })
+}
+
+/// GET `url` keeping only the last `keep` bytes of at most `max_bytes`: for answers whose
+/// useful part is a trailer (the MemStats after a heap profile's text form), in memory that
+/// does not grow with the answer.
+pub fn get_tail(
+    url: &str,
+    timeout: Duration,
+    keep: usize,
+    max_bytes: u64,
+) -> Result<Fetched, FetchError> {
+    let mut response = request(url, timeout)?;
+    let content_type = content_type(&response);
+    let mut reader = response.body_mut().with_config().limit(max_bytes).reader();
+    let mut tail: Vec<u8> = Vec::with_capacity(2 * keep);
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => {
+                return Err(match ureq::Error::from(err) {
+                    ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge {
+                        url: url.to_string(),
+                        limit: max_bytes,
+                    },
+                    other => classify(url, timeout, other),
+                })
+            }
+        };
+        tail.extend_from_slice(&chunk[..n]);
+        if tail.len() > 2 * keep {
+            tail.drain(..tail.len() - keep);
+        }
+    }
+    if tail.len() > keep {
+        tail.drain(..tail.len() - keep);
+    }
+    Ok(Fetched {
+        url: url.to_string(),
+        content_type,
+        body: tail,
+    })
+}
+
+/// The part of `heap?debug=1` worth keeping: the `# runtime.MemStats` trailer, PauseNs and
+/// all, is a few KiB; the sample lines before it can run to megabytes.
+pub const MEMSTATS_TAIL: usize = 64 << 10;
+
+fn request(url: &str, timeout: Duration) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent("steady")
+            .build(),
+    );
+    let response = agent
+        .get(url)
+        .call()
+        .map_err(|err| classify(url, timeout, err))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        let hint = match status {
+            404 => "no pprof handler there: the service must import net/http/pprof (or serve it on another port: --port)".to_string(),
+            401 | 403 => "the endpoint wants credentials; fetch the profile yourself and pass the file".to_string(),
+            _ => "the endpoint failed; try again, or pass a profile file".to_string(),
+        };
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status,
+            hint,
+        });
+    }
+    Ok(response)
+}
+
+fn content_type(response: &ureq::http::Response<ureq::Body>) -> Option<String> {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn classify(url: &str, timeout: Duration, err: ureq::Error) -> FetchError {

@@ -69,7 +69,15 @@ pub fn take_snapshot(
             let query = if opts.gc { "heap?gc=1" } else { "heap" };
             let profile = http::get(&e.url(query), opts.timeout, opts.max_bytes)?;
             // The text form's trailer holds MemStats; it is fetched right after, without a GC.
-            let text = http::get(&e.url("heap?debug=1"), opts.timeout, opts.max_bytes)?;
+            // Only its trailer is kept, in bounded memory, so the text form (tens of times
+            // the profile's size when every allocation is sampled) is not held to
+            // --max-bytes; --timeout still bounds it.
+            let text = http::get_tail(
+                &e.url("heap?debug=1"),
+                opts.timeout,
+                http::MEMSTATS_TAIL,
+                opts.max_bytes.max(1 << 30),
+            )?;
             (
                 Some(profile.body),
                 parse_memstats(&String::from_utf8_lossy(&text.body)),

@@ -197,7 +197,12 @@ fn sample_go(endpoint: &Endpoint, timeout: Duration, sample: &mut Sample) {
             sample.goroutines_io_wait = Some(io_wait);
         }
     }
-    if let Ok(page) = http::get(&endpoint.url("heap?debug=1"), timeout, MAX_GO_BYTES) {
+    if let Ok(page) = http::get_tail(
+        &endpoint.url("heap?debug=1"),
+        timeout,
+        http::MEMSTATS_TAIL,
+        MAX_GO_BYTES,
+    ) {
         if let Some(m) = parse_memstats(&String::from_utf8_lossy(&page.body)) {
             sample.heap_alloc = Some(m.heap_alloc);
             sample.heap_inuse = Some(m.heap_inuse);
