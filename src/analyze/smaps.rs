@@ -8,8 +8,13 @@ use crate::model::memory::Mapping;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
     Heap,
+    /// glibc malloc arenas: anonymous, reserved 64 MiB at a time on a 64 MiB boundary.
+    MallocArena,
     Anonymous,
+    /// The main thread's [stack], and thread stacks (anonymous, just above a guard page).
     Stack,
+    /// Shared memory: MAP_SHARED|MAP_ANONYMOUS (/dev/zero), memfd, System V segments.
+    Shared,
     File,
     DeletedFile,
     Other,
@@ -19,29 +24,82 @@ impl Category {
     pub fn name(self) -> &'static str {
         match self {
             Category::Heap => "heap",
+            Category::MallocArena => "malloc_arena",
             Category::Anonymous => "anonymous",
             Category::Stack => "stack",
+            Category::Shared => "shared",
             Category::File => "file",
             Category::DeletedFile => "deleted_file",
             Category::Other => "other",
         }
     }
 
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 8] = [
         Category::Heap,
+        Category::MallocArena,
         Category::Anonymous,
         Category::Stack,
+        Category::Shared,
         Category::File,
         Category::DeletedFile,
         Category::Other,
     ];
+
+    fn is_anonymous(self) -> bool {
+        matches!(
+            self,
+            Category::MallocArena | Category::Anonymous | Category::Stack
+        )
+    }
 }
 
-pub fn categorize(m: &Mapping) -> Category {
+/// glibc's HEAP_MAX_SIZE on 64-bit: each non-main arena reserves this much, aligned to it.
+const ARENA_SIZE: u64 = 64 << 20;
+/// Thread stacks sit right above a guard mapping no larger than this.
+const MAX_GUARD: u64 = 1 << 20;
+
+/// The category of every mapping, in order. Neighbours matter: a thread stack is known by the
+/// guard page below it, an arena by its alignment and the reserved rest after it.
+pub fn categorize_all(maps: &[Mapping]) -> Vec<Category> {
+    maps.iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let prev = i
+                .checked_sub(1)
+                .map(|j| &maps[j])
+                .filter(|p| p.end == m.start);
+            let next = maps.get(i + 1).filter(|n| n.start == m.end);
+            categorize(m, prev, next)
+        })
+        .collect()
+}
+
+fn categorize(m: &Mapping, prev: Option<&Mapping>, next: Option<&Mapping>) -> Category {
+    let shared = m.perms.as_bytes().get(3) == Some(&b's');
     match m.name.as_str() {
         "[heap]" => Category::Heap,
-        "" => Category::Anonymous,
         n if n.starts_with("[stack") => Category::Stack,
+        n if n.starts_with("/dev/zero") || n.starts_with("/memfd:") || n.starts_with("/SYSV") => {
+            Category::Shared
+        }
+        "" if shared => Category::Shared,
+        "" if m.perms.starts_with("---") => Category::Other,
+        "" => {
+            let is_guard = |g: &Mapping| {
+                g.name.is_empty() && g.perms.starts_with("---") && g.end - g.start <= MAX_GUARD
+            };
+            let reserved_rest = |r: &Mapping| r.name.is_empty() && r.perms.starts_with("---");
+            if m.start.is_multiple_of(ARENA_SIZE)
+                && (m.end - m.start == ARENA_SIZE
+                    || next.is_some_and(|n| reserved_rest(n) && n.end == m.start + ARENA_SIZE))
+            {
+                Category::MallocArena
+            } else if prev.is_some_and(is_guard) {
+                Category::Stack
+            } else {
+                Category::Anonymous
+            }
+        }
         n if n.ends_with(" (deleted)") => Category::DeletedFile,
         n if n.starts_with('/') => Category::File,
         _ => Category::Other,
@@ -51,13 +109,14 @@ pub fn categorize(m: &Mapping) -> Category {
 /// Resident bytes per category.
 pub fn totals(maps: &[Mapping]) -> BTreeMap<Category, u64> {
     let mut out: BTreeMap<Category, u64> = Category::ALL.iter().map(|c| (*c, 0)).collect();
-    for m in maps {
-        *out.entry(categorize(m)).or_default() += m.rss;
+    for (m, c) in maps.iter().zip(categorize_all(maps)) {
+        *out.entry(c).or_default() += m.rss;
     }
     out
 }
 
-/// One region compared: anonymous regions by start address (they grow in place or appear),
+/// One region compared: anonymous regions by address range (the kernel merges and splits
+/// neighbouring anonymous mappings, so a start address alone does not follow a region),
 /// named ones by name (all segments of a file together).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionChange {
@@ -75,13 +134,21 @@ impl RegionChange {
     }
 }
 
-fn region_key(m: &Mapping) -> (Category, String) {
-    let category = categorize(m);
-    let name = match category {
-        Category::Anonymous => format!("anon 0x{:x}", m.start),
-        _ => m.name.clone(),
-    };
-    (category, name)
+struct Seen<'a> {
+    map: &'a Mapping,
+    category: Category,
+    is_after: bool,
+}
+
+fn seen(maps: &[Mapping], is_after: bool) -> Vec<Seen<'_>> {
+    maps.iter()
+        .zip(categorize_all(maps))
+        .map(|(map, category)| Seen {
+            map,
+            category,
+            is_after,
+        })
+        .collect()
 }
 
 /// Regions whose RSS changed by at least the policy's threshold, largest growth first.
@@ -90,15 +157,12 @@ pub fn diff_regions(
     after: &[Mapping],
     policy: &HeapPolicy,
 ) -> Vec<RegionChange> {
+    let mut all: Vec<Seen> = seen(before, false);
+    all.extend(seen(after, true));
     let mut regions: BTreeMap<(Category, String), RegionChange> = BTreeMap::new();
-    for (m, is_after) in before
-        .iter()
-        .map(|m| (m, false))
-        .chain(after.iter().map(|m| (m, true)))
-    {
-        let (category, name) = region_key(m);
+    let mut add = |key: (Category, String), s: &Seen| {
         let region = regions
-            .entry((category, name))
+            .entry(key)
             .or_insert_with_key(|(category, name)| RegionChange {
                 category: *category,
                 name: name.clone(),
@@ -107,14 +171,44 @@ pub fn diff_regions(
                 rss_after: 0,
                 swap_after: 0,
             });
-        if is_after {
-            region.rss_after += m.rss;
-            region.size_after += m.end - m.start;
-            region.swap_after += m.swap;
+        if s.is_after {
+            region.rss_after += s.map.rss;
+            region.size_after += s.map.end - s.map.start;
+            region.swap_after += s.map.swap;
         } else {
-            region.rss_before += m.rss;
+            region.rss_before += s.map.rss;
         }
+    };
+    for s in all.iter().filter(|s| !s.category.is_anonymous()) {
+        add((s.category, s.map.name.clone()), s);
     }
+    // Anonymous mappings of both snapshots that overlap are one region, named by where the
+    // region starts and categorised by its largest part now.
+    all.retain(|s| s.category.is_anonymous());
+    all.sort_by_key(|s| s.map.start);
+    let mut cluster: Vec<&Seen> = Vec::new();
+    let mut flush = |cluster: &mut Vec<&Seen>| {
+        let Some(first) = cluster.first() else {
+            return;
+        };
+        let name = format!("anon 0x{:x}", first.map.start);
+        let category = cluster
+            .iter()
+            .max_by_key(|s| (s.is_after, s.map.end - s.map.start))
+            .map_or(Category::Anonymous, |s| s.category);
+        for s in cluster.drain(..) {
+            add((category, name.clone()), s);
+        }
+    };
+    let mut end = 0;
+    for s in &all {
+        if s.map.start >= end {
+            flush(&mut cluster);
+        }
+        end = end.max(s.map.end);
+        cluster.push(s);
+    }
+    flush(&mut cluster);
     let mut changes: Vec<RegionChange> = regions
         .into_values()
         .filter(|r| r.rss_delta().abs() >= policy.min_mapping_growth_bytes)
@@ -170,14 +264,59 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("anon 0x7f0000000000", Category::Anonymous, 52),
+                ("anon 0x7f0000000000", Category::MallocArena, 52),
                 ("/tmp/cache (deleted)", Category::DeletedFile, 4),
-                ("anon 0x7f1000000000", Category::Anonymous, 3),
+                ("anon 0x7f1000000000", Category::MallocArena, 3),
                 ("[heap]", Category::Heap, 1),
             ]
         );
         let t = totals(&after);
-        assert_eq!(t[&Category::Anonymous], 63 * MIB);
+        assert_eq!(t[&Category::MallocArena], 63 * MIB);
         assert_eq!(t[&Category::File], 2 * MIB);
+    }
+
+    fn with_perms(mut m: Mapping, perms: &str) -> Mapping {
+        m.perms = perms.to_string();
+        m
+    }
+
+    #[test]
+    fn merged_anonymous_mappings_stay_one_region() {
+        // Two 4 MiB mappings the kernel merged into one, then grown by another 4 MiB.
+        let base = 0x7f22_bc20_0000;
+        let before = vec![map(base, 4, "", 4), map(base + 4 * MIB, 4, "", 4)];
+        let after = vec![map(base, 12, "", 12)];
+        let changes = diff_regions(&before, &after, &HeapPolicy::default());
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].name, format!("anon 0x{base:x}"));
+        assert_eq!(changes[0].rss_delta(), 4 * MIB as i64);
+    }
+
+    #[test]
+    fn stacks_arenas_and_shared_memory_are_told_apart() {
+        let maps = vec![
+            with_perms(map(0x7000_0000_0000, 1, "", 0), "---p"), // guard of a thread stack
+            map(0x7000_0010_0000, 8, "", 1),                     // the stack above it
+            map(0x7100_0000_0000, 1, "", 1),                     // an arena's used part…
+            with_perms(map(0x7100_0010_0000, 63, "", 0), "---p"), // …and its reserved rest
+            with_perms(map(0x7200_0000_0000, 32, "/dev/zero (deleted)", 32), "rw-s"),
+            with_perms(map(0x7300_0000_0000, 2, "", 2), "rw-s"),
+            map(0x7400_0000_0000, 3, "/memfd:cache (deleted)", 3),
+            map(0x7500_0000_0000, 5, "", 5),
+        ];
+        let got = categorize_all(&maps);
+        assert_eq!(
+            got,
+            vec![
+                Category::Other,
+                Category::Stack,
+                Category::MallocArena,
+                Category::Other,
+                Category::Shared,
+                Category::Shared,
+                Category::Shared,
+                Category::Anonymous,
+            ]
+        );
     }
 }
