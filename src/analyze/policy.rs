@@ -10,7 +10,9 @@ pub struct FdPolicy {
     pub near_limit_percent: f64,
     /// From here the table paints the usage red.
     pub critical_percent: f64,
-    /// Net growth of the total over an `--over` window from which `fds` reports growth.
+    /// Net growth of the total over an `--over` window from which `fds` reports growth (and
+    /// exits 1). A service opens and closes a few descriptors all the time (a request in
+    /// flight, a log rotation); ten more at the end of the window is a trend worth a look.
     pub min_growth: i64,
     /// How many descriptor numbers to keep per group, for the groups where the numbers are
     /// useful (a deleted file can be truncated through /proc/PID/fd/N).
@@ -23,7 +25,7 @@ impl Default for FdPolicy {
             collapse_dir_min_files: 8,
             near_limit_percent: 80.0,
             critical_percent: 95.0,
-            min_growth: 1,
+            min_growth: 10,
             fd_samples: 8,
         }
     }
