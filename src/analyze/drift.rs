@@ -80,6 +80,11 @@ pub struct TriageReport {
     pub checks: Vec<StaticCheck>,
     /// Probe latency percentiles (first third, last third), when probed.
     pub probe: Option<ProbeSummary>,
+    /// Enough samples after warm-up to judge at all: without them "no verdict" means
+    /// nothing, not "steady".
+    pub judged: bool,
+    /// What the window could not see, or cut short, said beside the verdicts.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,10 +96,12 @@ pub struct ProbeSummary {
     pub failures: usize,
 }
 
-/// What the window saw beyond the samples: the goroutine groups at its end, if fetched.
+/// What the window saw beyond the samples: the goroutine groups at its end, if fetched, and
+/// what the sampler could not see (no profile endpoint, the target exiting).
 #[derive(Debug, Clone, Default)]
 pub struct Extras {
     pub final_goroutine_groups: Vec<GoroutineView>,
+    pub notes: Vec<String>,
 }
 
 pub fn classify(
@@ -203,13 +210,17 @@ pub fn classify(
                 "bytes",
                 confidence(t, live.len()),
             );
-            let rss_now = samples.last().map_or(0.0, |s| s.rss as f64);
+            // memory.max is enforced on the cgroup's usage (page cache included), not on
+            // this process's RSS; RSS stands in when the usage cannot be read.
+            let used_now = samples
+                .last()
+                .map_or(0.0, |s| s.cgroup_usage.unwrap_or(s.rss) as f64);
             if let Some((name, limit)) = memory_limit {
                 v.limit = Some((name, limit));
                 let used = if name == "GOMEMLIMIT" {
                     t.last
                 } else {
-                    rss_now
+                    used_now
                 };
                 v.eta_seconds = eta(limit, used, t.slope);
             }
@@ -269,6 +280,8 @@ pub fn classify(
         verdicts,
         checks: static_checks(facts, all.last()),
         probe,
+        judged: enough,
+        notes: extras.notes.clone(),
     }
 }
 
@@ -485,6 +498,26 @@ fn link_consequences(verdicts: &mut [Verdict], policy: &DriftPolicy) {
     let similar =
         |a: f64, b: f64| a / b <= policy.consequence_ratio && b / a <= policy.consequence_ratio;
     let goroutines = rate(verdicts, DriftKind::GoroutineLeak);
+    // Goroutines that pile up mostly in IO wait, with no descriptor leak behind them, are
+    // requests waiting on something slow: the drift is in the deadlines, and the goroutine
+    // count follows from it.
+    let io_wait = verdicts
+        .iter()
+        .find(|v| v.kind == DriftKind::DeadlineDrift && v.inferred)
+        .map(|v| v.rate_per_min);
+    if let (Some(g), Some(io), None) =
+        (goroutines, io_wait, rate(verdicts, DriftKind::FdExhaustion))
+    {
+        if io >= policy.io_wait_share_of_goroutines * g {
+            for v in verdicts
+                .iter_mut()
+                .filter(|v| v.kind == DriftKind::GoroutineLeak)
+            {
+                v.consequence_of = Some(DriftKind::DeadlineDrift);
+            }
+            return;
+        }
+    }
     let primary = match (
         goroutines,
         rate(verdicts, DriftKind::ThreadLeak),
@@ -753,6 +786,53 @@ mod tests {
             .find(|v| v.kind == DriftKind::DeadlineDrift)
             .unwrap();
         assert!(v.inferred);
+    }
+
+    #[test]
+    fn goroutines_waiting_on_io_are_deadline_drift_not_a_leak() {
+        let r = run(
+            true,
+            &window(60, |i, s| {
+                s.goroutines = Some(100 + 3 * i as u64);
+                s.goroutines_io_wait = Some(20 + 3 * i as u64);
+            }),
+        );
+        let primary: Vec<&str> = r
+            .verdicts
+            .iter()
+            .filter(|v| v.consequence_of.is_none())
+            .map(|v| v.kind.name())
+            .collect();
+        assert_eq!(primary, ["deadline-drift"], "{:#?}", r.verdicts);
+        let g = r
+            .verdicts
+            .iter()
+            .find(|v| v.kind == DriftKind::GoroutineLeak)
+            .unwrap();
+        assert_eq!(g.consequence_of, Some(DriftKind::DeadlineDrift));
+
+        // The same pile-up beside leaking descriptors is the descriptors' doing.
+        let r = run(
+            true,
+            &window(60, |i, s| {
+                s.goroutines = Some(100 + 3 * i as u64);
+                s.goroutines_io_wait = Some(20 + 3 * i as u64);
+                s.fds = 50 + 3 * i as u64;
+            }),
+        );
+        let d = r
+            .verdicts
+            .iter()
+            .find(|v| v.kind == DriftKind::DeadlineDrift)
+            .unwrap();
+        assert_eq!(d.consequence_of, Some(DriftKind::FdExhaustion));
+    }
+
+    #[test]
+    fn too_few_samples_are_not_judged() {
+        let r = run(true, &window(3, |i, s| s.fds = 50 + 100 * i as u64));
+        assert!(!r.judged && r.verdicts.is_empty());
+        assert!(run(true, &window(60, |_, _| {})).judged);
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub struct DriftPolicy {
     pub probe_min_increase_seconds: f64,
     /// Inferred deadline drift: goroutines in IO wait growing by this many.
     pub io_wait_min_growth: f64,
+    /// Goroutine growth that is at least this share in IO wait (and no descriptor leak) is
+    /// taken as work waiting on something slow: deadline drift, with the goroutines its
+    /// consequence.
+    pub io_wait_share_of_goroutines: f64,
     /// Goroutines one group must hold, waiting past the stuck limit, to be a stuck leak.
     pub stuck_group_min: u64,
     /// Two growing series are one cause when their rates differ by less than this factor.
@@ -127,6 +131,7 @@ impl Default for DriftPolicy {
             probe_p99_ratio: 1.5,
             probe_min_increase_seconds: 0.02,
             io_wait_min_growth: 50.0,
+            io_wait_share_of_goroutines: 0.8,
             stuck_group_min: 50,
             consequence_ratio: 3.0,
         }

@@ -34,10 +34,23 @@ pub fn read_facts(
             .and_then(|e| e.gomaxprocs.as_deref())
             .and_then(|v| v.trim().parse().ok()),
         cpu_quota: read_cpu_quota(target, cgroup_root),
-        cpus_online: std::thread::available_parallelism().map_or(1, |n| n.get() as u64),
+        cpus_online: read_cpus_allowed(target)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64)),
         is_go: go.is_some(),
         probe_url: probe_url.map(str::to_string),
     })
+}
+
+/// The CPUs the target may run on (its affinity mask, Cpus_allowed_list): what the Go runtime
+/// sets GOMAXPROCS from by default. steady's own view would be capped by its cgroup quota,
+/// and would hide the very mismatch the check looks for.
+fn read_cpus_allowed(target: &Target) -> Option<u64> {
+    let ranges = target.process().status().ok()?.cpus_allowed_list?;
+    let n: u64 = ranges
+        .iter()
+        .map(|(lo, hi)| u64::from(hi.saturating_sub(*lo)) + 1)
+        .sum();
+    (n > 0).then_some(n)
 }
 
 /// GOMEMLIMIT syntax: a byte count with an optional B, KiB, MiB, GiB or TiB suffix.

@@ -49,17 +49,32 @@ pub struct TriageOptions {
 
 pub fn run(opts: &TriageOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
     let policy = DriftPolicy::default();
-    let (facts, samples, extras) = match &opts.from {
-        Some(path) => {
-            let (facts, samples) = read_recording(path)?;
-            (facts, samples, Extras::default())
+    let (facts, samples, extras) = match (&opts.from, opts.pid) {
+        (Some(_), Some(pid)) => {
+            bail!("give either PID {pid} to sample or --from FILE to judge a recording, not both")
         }
-        None => {
-            let pid = opts.pid.context("give a PID, or a recording with --from")?;
+        (Some(path), None) => read_recording(path)?,
+        (None, Some(pid)) => {
+            check_window(opts, &policy)?;
             sample_live(pid, opts)?
         }
+        (None, None) => bail!("give a PID to sample, or a recording with --from FILE"),
     };
     let report = classify(&facts, &samples, &extras, &policy);
+    if !report.judged {
+        let gone = extras
+            .notes
+            .first()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        bail!(
+            "only {} samples over {:.0}s{gone}: too few to judge drift (at least {} after the first {:.0}% of the window) — sample longer with --window, or more often with --interval",
+            report.samples,
+            report.window_seconds,
+            policy.min_samples,
+            policy.warmup_fraction * 100.0
+        );
+    }
     if output.json {
         triage_json::write(&report, out)?;
     } else {
@@ -78,12 +93,21 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
     }
     let target = Target::open(pid, &opts.proc_root)?;
     let facts = read_facts(&target, Path::new(CGROUP_ROOT), opts.probe.as_deref())?;
-    let endpoint = if facts.is_go {
-        opts.endpoint
-            .clone()
-            .or_else(|| endpoint::discover(&target).ok())
-    } else {
-        None
+    let mut notes = Vec::new();
+    let endpoint = match (&opts.endpoint, facts.is_go) {
+        (Some(e), _) => {
+            // An address the user gave must work: judging without it would be silent.
+            http::get(&e.url("goroutine?debug=1"), opts.timeout, MAX_GO_BYTES)?;
+            Some(e.clone())
+        }
+        (None, true) => match endpoint::discover(&target) {
+            Ok(e) => Some(e),
+            Err(err) => {
+                notes.push(format!("{NO_GO_FIGURES}: {err}"));
+                None
+            }
+        },
+        (None, false) => None,
     };
     let mut recorder = match &opts.record {
         Some(path) => Some(Recorder::open(path, &facts)?),
@@ -102,15 +126,34 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
         .ceil()
         .max(1.0) as u32;
     let mut samples = Vec::new();
+    let (mut go_tries, mut go_fetched) = (0, 0);
     for step in 0..=steps {
         let due = opts.interval * step;
         clock::wait(due.saturating_sub(started.elapsed()), |_| {
             bar.set(started.elapsed())
         });
-        let census = take_census(&target, &fd_policy)?;
-        let mut sample = sample_proc(&target, census)?;
+        let taken =
+            take_census(&target, &fd_policy).and_then(|census| sample_proc(&target, census));
+        let mut sample = match taken {
+            Ok(sample) => sample,
+            // An exit (a crash, the OOM killer) ends the window; what came before it is
+            // still worth judging.
+            Err(err) if is_gone(&err) && !samples.is_empty() => {
+                notes.insert(
+                    0,
+                    format!(
+                        "process {pid} exited {} into the window; judged the {} samples taken before",
+                        crate::render::text::duration(started.elapsed().as_secs_f64()),
+                        samples.len()
+                    ),
+                );
+                break;
+            }
+            Err(err) => return Err(err),
+        };
         if let (Some(e), true) = (&endpoint, step % go_every == 0 || step == steps) {
-            sample_go(e, opts.timeout, &mut sample);
+            go_tries += 1;
+            go_fetched += usize::from(sample_go(e, opts.timeout, &mut sample));
         }
         if let Some(url) = &opts.probe {
             let began = Instant::now();
@@ -126,11 +169,47 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
         bar.set(started.elapsed());
     }
     bar.finish();
-    let extras = match &endpoint {
-        Some(e) => final_goroutines(e, opts.timeout),
-        None => Extras::default(),
+    if go_tries > 0 && go_fetched == 0 {
+        notes.push(format!(
+            "{NO_GO_FIGURES}: every fetch from {} failed",
+            endpoint.as_ref().map_or(String::new(), |e| e.base.clone())
+        ));
+    }
+    let mut extras = match &endpoint {
+        Some(e) if go_fetched > 0 => final_goroutines(e, opts.timeout),
+        _ => Extras::default(),
     };
+    extras.notes = notes;
     Ok((facts, samples, extras))
+}
+
+const NO_GO_FIGURES: &str =
+    "goroutines and runtime memory were not sampled, so only what /proc shows was judged (give the pprof address with --port or --url)";
+
+fn is_gone(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<crate::error::CollectError>(),
+            Some(crate::error::CollectError::ProcessGone { .. })
+        )
+    })
+}
+
+/// Refuses, before any waiting, a window that cannot hold enough samples to judge.
+fn check_window(opts: &TriageOptions, policy: &DriftPolicy) -> Result<()> {
+    let interval = opts.interval.as_secs_f64().max(0.001);
+    let after_warmup =
+        (opts.window.as_secs_f64() * (1.0 - policy.warmup_fraction) / interval).floor() as usize;
+    if after_warmup < policy.min_samples {
+        let needed = interval * policy.min_samples as f64 / (1.0 - policy.warmup_fraction);
+        bail!(
+            "--window {:?} at --interval {:?} gives too few samples to judge drift — use --window {}s or more, or a shorter --interval",
+            opts.window,
+            opts.interval,
+            needed.ceil()
+        );
+    }
+    Ok(())
 }
 
 fn sample_proc(target: &Target, census: FdCensus) -> Result<Sample> {
@@ -180,7 +259,7 @@ fn sample_proc(target: &Target, census: FdCensus) -> Result<Sample> {
 
 /// The goroutine count (with how many wait on I/O) from ?debug=1, and MemStats from
 /// heap?debug=1: neither stops the world for long. A failed fetch leaves the fields empty.
-fn sample_go(endpoint: &Endpoint, timeout: Duration, sample: &mut Sample) {
+fn sample_go(endpoint: &Endpoint, timeout: Duration, sample: &mut Sample) -> bool {
     if let Ok(page) = http::get(&endpoint.url("goroutine?debug=1"), timeout, MAX_GO_BYTES) {
         if let Ok(dump) = parse_dump(page.body.as_slice(), "goroutines", false) {
             sample.goroutines = Some(dump.total);
@@ -212,6 +291,7 @@ fn sample_go(endpoint: &Endpoint, timeout: Duration, sample: &mut Sample) {
             sample.stack_inuse = Some(m.stack_inuse);
         }
     }
+    sample.goroutines.is_some() || sample.heap_alloc.is_some()
 }
 
 fn final_goroutines(endpoint: &Endpoint, timeout: Duration) -> Extras {
@@ -231,26 +311,49 @@ fn final_goroutines(endpoint: &Endpoint, timeout: Duration) -> Extras {
                 5,
             )
             .groups,
+            notes: Vec::new(),
         },
         Err(_) => Extras::default(),
     }
 }
 
+/// Only loopback is probed: the URL must be plain http:// to 127.0.0.0/8, [::1] or
+/// localhost, with no user part (`http://127.0.0.1@elsewhere/` is elsewhere).
 fn check_loopback(url: &str) -> Result<()> {
-    let host = url
-        .strip_prefix("http://")
-        .context(
-            "--probe takes a plain http:// URL on loopback, e.g. http://127.0.0.1:8080/healthz",
-        )?
-        .split(['/', '?'])
-        .next()
-        .unwrap_or("");
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    let loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
-    if !loopback {
-        bail!("--probe must point at loopback (127.0.0.1, localhost or [::1]): steady only times requests on this machine");
+    if loopback_host(url).is_none() {
+        bail!("--probe must be a plain http:// URL on loopback (127.0.0.1, localhost or [::1]), e.g. http://127.0.0.1:8080/healthz: steady only times requests on this machine");
     }
     Ok(())
+}
+
+fn loopback_host(url: &str) -> Option<&str> {
+    let rest = url
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (addr, port) = v6.split_once(']')?;
+            if !(port.is_empty() || port.starts_with(':')) {
+                return None;
+            }
+            return addr
+                .parse::<std::net::Ipv6Addr>()
+                .ok()
+                .filter(|a| a.is_loopback())
+                .map(|_| authority);
+        }
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback());
+    loopback.then_some(host)
 }
 
 /// Appends the facts (once, for a new file) and every sample as JSON lines.
@@ -265,7 +368,18 @@ impl Recorder {
             .append(true)
             .open(path)
             .with_context(|| format!("cannot open {} for --record", path.display()))?;
-        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        if file.metadata().map(|m| m.len()).unwrap_or(0) > 0 {
+            // Appending a second process's samples would be judged as one series.
+            let recorded = read_recording(path)?.0;
+            if recorded.pid != facts.pid {
+                bail!(
+                    "{} records PID {}, not {} — record each process to its own file",
+                    path.display(),
+                    recorded.pid,
+                    facts.pid
+                );
+            }
+        } else {
             writeln!(
                 file,
                 "{}",
@@ -285,21 +399,39 @@ impl Recorder {
     }
 }
 
-fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>)> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>, Extras)> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read {} — check the file name", path.display()))?;
     let mut facts = None;
     let mut samples = Vec::new();
+    let mut bad: Option<(usize, String)> = None;
+    let mut notes = Vec::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        let line = line.with_context(|| {
+            format!(
+                "{} is not text — pass a file written by `steady triage --record`",
+                path.display()
+            )
+        })?;
         if line.trim().is_empty() {
             continue;
+        }
+        // A bad line is fatal only when more follows it: a recorder killed mid-write leaves
+        // a torn last line, and the samples before it are good.
+        if let Some((at, err)) = bad.take() {
+            bail!("{}:{at}: not a steady recording line ({err}) — pass a file written by `steady triage --record`", path.display());
         }
         match serde_json::from_str::<RecordLine>(&line) {
             Ok(RecordLine::Facts(f)) => facts = Some(f),
             Ok(RecordLine::Sample(s)) => samples.push(s),
-            Err(err) => bail!("{}:{}: not a steady recording line ({err}) — pass a file written by `steady triage --record`", path.display(), n + 1),
+            Err(err) => bad = Some((n + 1, err.to_string())),
         }
+    }
+    if let Some((at, _)) = bad {
+        notes.push(format!(
+            "line {at} of {} is cut short (the recorder was stopped mid-write) and was skipped",
+            path.display()
+        ));
     }
     let facts = facts.with_context(|| {
         format!(
@@ -308,5 +440,43 @@ fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>)> {
         )
     })?;
     samples.sort_by(|a, b| a.t.total_cmp(&b.t));
-    Ok((facts, samples))
+    Ok((
+        facts,
+        samples,
+        Extras {
+            notes,
+            ..Extras::default()
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_host;
+
+    #[test]
+    fn only_loopback_is_probed() {
+        for ok in [
+            "http://127.0.0.1:8080/healthz",
+            "http://127.1.2.3/x",
+            "http://localhost:9/",
+            "HTTP://LOCALHOST/",
+            "http://[::1]:8080/x",
+            "http://127.0.0.1",
+        ] {
+            assert!(loopback_host(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "http://127.0.0.1@evil.example/x",
+            "http://127.evil.example/x",
+            "http://10.0.0.1/healthz",
+            "https://127.0.0.1/",
+            "http://[::2]/",
+            "http://[::1]evil/",
+            "127.0.0.1:8080",
+            "http://localhost.evil.example/",
+        ] {
+            assert!(loopback_host(bad).is_none(), "{bad}");
+        }
+    }
 }

@@ -63,6 +63,9 @@ struct Document<'a> {
     verdicts: Vec<VerdictJson<'a>>,
     checks: Vec<CheckJson<'a>>,
     probe: Option<ProbeJson>,
+    /// What the window could not see or was cut short by (no profile endpoint, the target
+    /// exiting, a torn recording line).
+    notes: &'a [String],
 }
 
 pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
@@ -113,6 +116,7 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
             p99_last_ms: round2(p.p99_last * 1e3),
             failures: p.failures,
         }),
+        notes: &report.notes,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

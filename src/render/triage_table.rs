@@ -30,13 +30,17 @@ pub fn write(report: &TriageReport, style: Style, out: &mut impl Write) -> io::R
     for c in &report.checks {
         writeln!(out, "{} {}", paint("!", 33, style.color), c.message)?;
     }
+    for n in &report.notes {
+        writeln!(out, "{} {}", paint("note:", 33, style.color), sanitize(n))?;
+    }
     writeln!(out)?;
     if report.verdicts.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            paint("steady: no drift found in this window", 32, style.color)
-        )?;
+        let line = if report.notes.is_empty() {
+            "steady: no drift found in this window"
+        } else {
+            "steady: no drift found in what could be sampled (see the notes above)"
+        };
+        writeln!(out, "{}", paint(line, 32, style.color))?;
         writeln!(out)?;
         return write_card(&STEADY, Some(f.pid), None, Format::Text, out);
     }

@@ -12,6 +12,7 @@ struct TriageDoc {
     steady: bool,
     verdicts: Vec<Verdict>,
     checks: Vec<Check>,
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,4 +220,64 @@ fn healthy_twins_are_steady_and_static_checks_still_speak() {
         "{:?}",
         doc.checks
     );
+}
+
+#[test]
+fn what_triage_cannot_see_is_said_not_called_steady() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "grow-goroutines", "-rate", "40", "-lifetime", "60"],
+    );
+    let pid = target.pid_arg();
+
+    // A pprof address that answers nothing is an error, not a quiet /proc-only window.
+    let out = steady(&[
+        "triage",
+        &pid,
+        "--window",
+        "3s",
+        "--interval",
+        "500ms",
+        "--port",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("127.0.0.1:1") && err.lines().count() == 1,
+        "{err}"
+    );
+
+    // A window too short to judge is refused before any waiting.
+    let out = steady(&["triage", &pid, "--window", "2s", "--interval", "1s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too few samples"));
+
+    // So is a PID beside a recording.
+    let out = steady(&["triage", &pid, "--from", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_target_that_exits_mid_window_is_judged_on_what_was_taken() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "grow-goroutines", "-rate", "40", "-lifetime", "12"],
+    );
+    let (doc, code) = steady_json::<TriageDoc>(&[
+        "triage",
+        &target.pid_arg(),
+        "--window",
+        "30s",
+        "--interval",
+        "500ms",
+    ]);
+    assert!(
+        doc.notes.iter().any(|n| n.contains("exited")),
+        "{:?}",
+        doc.notes
+    );
+    assert!(doc.window_seconds < 15.0, "{}", doc.window_seconds);
+    assert_eq!(code, 1, "{:#?}", doc.verdicts);
+    assert_eq!(primary(&doc), ["goroutine-leak"], "{:#?}", doc.verdicts);
 }
