@@ -1,6 +1,7 @@
 // stacks_leak is a test target for `steady stacks` and `steady triage`: goroutines that never
 // return, in one of three shapes, or drift that grows at -rate per second (goroutines,
-// threads, connections, latency), beside a little healthy churn. Standard library only;
+// threads, connections, latency: -mode slow serves /work ever slower under its own load of
+// ten requests a second), beside a little healthy churn. Standard library only;
 // loopback only; bounded; it exits on its own after -lifetime seconds.
 //
 // It prints one line when ready: READY pid=<pid> port=<pprof port>
@@ -9,6 +10,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	_ "net/http/pprof"
@@ -78,6 +80,23 @@ func slowHandler(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
+// selfLoad is the service's own bounded traffic: ten requests a second to its slow handler,
+// each with a timeout, over loopback, for the service's lifetime.
+func selfLoad(url string, lifetime time.Duration) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for end := time.Now().Add(lifetime); time.Now().Before(end); {
+		<-tick.C
+		go func() {
+			if resp, err := client.Get(url); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+}
+
 func main() {
 	mode := flag.String("mode", "chan", "chan | mutex | locked | healthy | grow-goroutines | grow-threads | grow-conns | slow")
 	rate := flag.Int("rate", 20, "growth per second for the grow-* modes")
@@ -126,7 +145,9 @@ func main() {
 		for i := 0; i < *count; i++ {
 			go blockInSyscall(fds[0])
 		}
-	case "healthy", "slow":
+	case "healthy":
+	case "slow":
+		go selfLoad("http://"+ln.Addr().String()+"/work", time.Duration(*lifetime)*time.Second)
 	case "grow-goroutines":
 		grow(func() { go leakOnChannel(make(chan struct{})) })
 	case "grow-threads":
