@@ -91,10 +91,18 @@ fn load(source: &str, opts: &HeapOptions) -> Result<(String, Snapshot)> {
 }
 
 fn decode(label: &str, snapshot: &Snapshot, max_bytes: u64) -> Result<Option<Profile>> {
+    // For a live source, name the URL that answered: that is what to check or override.
+    let what = match (
+        &snapshot.meta.endpoint,
+        snapshot.meta.profile_file.is_none(),
+    ) {
+        (Some(base), true) => format!("what {base}heap answered for {label}"),
+        _ => label.to_string(),
+    };
     snapshot
         .profile
         .as_ref()
-        .map(|bytes| decode_profile(bytes, label, max_bytes))
+        .map(|bytes| decode_profile(bytes, &what, max_bytes))
         .transpose()
         .map_err(Into::into)
 }

@@ -51,7 +51,8 @@ pub fn gunzip_bounded(bytes: &[u8], what: &str, max_bytes: u64) -> Result<Vec<u8
         }
         return Ok(bytes.to_vec());
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    // Profiles inflate about 4x; never reserve past the cap, which a hostile size could push.
+    let mut out = Vec::with_capacity((bytes.len() as u64 * 4).min(max_bytes) as usize);
     let read = GzDecoder::new(bytes)
         .take(max_bytes + 1)
         .read_to_end(&mut out)
