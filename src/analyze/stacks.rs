@@ -57,9 +57,7 @@ pub fn goroutine_report(
         .into_iter()
         .filter(|g| keep(g))
         .map(|group| GoroutineView {
-            stuck: group
-                .wait_minutes
-                .is_some_and(|(_, longest)| longest >= policy.stuck_after_minutes),
+            stuck: is_stuck(&group, policy),
             group,
         })
         .collect();
@@ -84,6 +82,31 @@ pub fn goroutine_report(
         groups_total,
         has_states: dump.has_states,
         stuck_goroutines,
+    }
+}
+
+/// Stuck: every member that reports an age has waited at least `stuck_after_minutes` (the
+/// shortest wait decides, so a pool that still takes work is not stuck because one worker is
+/// old), and the group is either large enough to be a pile-up or waits on a lock. A group
+/// without ages is not stuck: no age means unknown, not long.
+fn is_stuck(group: &GoroutineGroup, policy: &StacksPolicy) -> bool {
+    let waited = group
+        .wait_minutes
+        .is_some_and(|(shortest, _)| shortest >= policy.stuck_after_minutes);
+    waited && (group.count >= policy.stuck_group_min || is_lock_wait(group))
+}
+
+/// The wait reasons Go gives a goroutine blocked on a lock. Go 1.19 says `semacquire` for
+/// mutexes and wait groups alike; a wait group is told apart by its frame, because `main`
+/// waiting on the group of its servers is how a healthy program spends its life.
+fn is_lock_wait(group: &GoroutineGroup) -> bool {
+    match group.state.as_str() {
+        "sync.Mutex.Lock" | "sync.RWMutex.Lock" | "sync.RWMutex.RLock" | "sync.Cond.Wait" => true,
+        "semacquire" => !group
+            .frames
+            .iter()
+            .any(|f| f.function == "sync.(*WaitGroup).Wait"),
+        _ => false,
     }
 }
 
@@ -260,6 +283,7 @@ pub fn folded_goroutines(dump: &GoroutineDump) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::stacks::GoFrame;
     use crate::parse::goroutines::parse_dump;
 
     const LOGS: &str = include_str!("../../tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt");
@@ -268,23 +292,143 @@ mod tests {
         parse_dump(LOGS.as_bytes(), "fixture", false).unwrap()
     }
 
+    const STUCK: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt");
+
+    fn stuck_dump() -> GoroutineDump {
+        parse_dump(STUCK.as_bytes(), "fixture", false).unwrap()
+    }
+
     #[test]
     fn stuck_groups_first_then_largest() {
-        let report = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        let report = goroutine_report(
+            stuck_dump(),
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
         let order: Vec<(u64, &str, bool)> = report
             .groups
             .iter()
             .map(|g| (g.group.count, g.group.state.as_str(), g.stuck))
             .collect();
-        assert_eq!(order[0], (3, "chan receive", true), "{order:?}");
         assert_eq!(
-            order[1],
-            (1, "chan receive", true),
-            "main.main waited 42 minutes"
+            order[..3],
+            [
+                (6, "chan receive", true),
+                (2, "sync.Mutex.Lock", true),
+                (8, "chan receive", false),
+            ],
+            "the leak, then two behind a lock, then the pool that still takes work: {order:?}"
         );
         assert!(order[2..].iter().all(|(_, _, stuck)| !stuck), "{order:?}");
-        assert_eq!(report.stuck_goroutines, 4);
-        assert_eq!(report.total, 9);
+        assert_eq!(report.stuck_goroutines, 8);
+        assert_eq!(report.total, 21);
+    }
+
+    #[test]
+    fn long_lived_waiters_of_a_healthy_service_are_not_stuck() {
+        // main.main 42 minutes in chan receive, a pool of three, two recent lock waits.
+        let report = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        assert_eq!(report.stuck_goroutines, 0, "{:?}", report.groups);
+        let main = report
+            .groups
+            .iter()
+            .find(|g| {
+                g.group
+                    .frames
+                    .first()
+                    .is_some_and(|f| f.function == "main.main")
+            })
+            .unwrap();
+        assert_eq!(
+            (main.group.wait_minutes, main.stuck),
+            (Some((42, 42)), false)
+        );
+    }
+
+    fn group(state: &str, count: u64, ages: Option<(u32, u32)>, leaf: &str) -> GoroutineGroup {
+        GoroutineGroup {
+            count,
+            state: state.to_string(),
+            wait_minutes: ages,
+            with_age: if ages.is_some() { count } else { 0 },
+            locked_to_thread: 0,
+            frames: [leaf, "main.main"]
+                .iter()
+                .map(|f| GoFrame {
+                    function: f.to_string(),
+                    file: "/app/main.go".to_string(),
+                    line: 1,
+                })
+                .collect(),
+            elided: false,
+            created_by: None,
+            sample_ids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn stuck_takes_every_age_past_the_limit_and_a_pile_or_a_lock() {
+        let mutex = "sync.(*Mutex).Lock";
+        let wait_group = "sync.(*WaitGroup).Wait";
+        let cases = [
+            ("chan receive", 5, Some((10, 10)), "main.leak", true),
+            ("chan receive", 300, Some((9, 60)), "main.leak", false),
+            ("chan receive", 300, None, "main.leak", false),
+            ("chan receive", 4, Some((30, 60)), "main.pool", false),
+            ("sleep", 1, Some((600, 600)), "time.Sleep", false),
+            ("select", 1, Some((600, 600)), "main.main", false),
+            (
+                "IO wait",
+                1,
+                Some((600, 600)),
+                "net.(*TCPListener).Accept",
+                false,
+            ),
+            ("sync.Mutex.Lock", 1, Some((10, 10)), mutex, true),
+            ("sync.Mutex.Lock", 1, Some((9, 9)), mutex, false),
+            (
+                "sync.RWMutex.Lock",
+                1,
+                Some((12, 12)),
+                "sync.(*RWMutex).Lock",
+                true,
+            ),
+            (
+                "sync.RWMutex.RLock",
+                1,
+                Some((12, 12)),
+                "sync.(*RWMutex).RLock",
+                true,
+            ),
+            (
+                "sync.Cond.Wait",
+                1,
+                Some((12, 12)),
+                "sync.(*Cond).Wait",
+                true,
+            ),
+            ("semacquire", 1, Some((15, 15)), mutex, true),
+            ("semacquire", 1, Some((15, 15)), wait_group, false),
+            ("semacquire", 5, Some((15, 15)), wait_group, true),
+        ];
+        for (state, count, ages, leaf, stuck) in cases {
+            let report = goroutine_report(
+                GoroutineDump {
+                    total: count,
+                    groups: vec![group(state, count, ages, leaf)],
+                    has_states: true,
+                },
+                &GroupFilter::default(),
+                &StacksPolicy::default(),
+                0,
+            );
+            assert_eq!(
+                report.groups[0].stuck, stuck,
+                "{count} in {state:?} ({leaf}), ages {ages:?}"
+            );
+        }
     }
 
     #[test]
@@ -323,7 +467,7 @@ mod tests {
             ..StacksPolicy::default()
         };
         assert_eq!(
-            goroutine_report(dump(), &GroupFilter::default(), &policy, 0).stuck_goroutines,
+            goroutine_report(stuck_dump(), &GroupFilter::default(), &policy, 0).stuck_goroutines,
             0
         );
     }

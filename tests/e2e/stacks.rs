@@ -195,13 +195,29 @@ fn dumps_from_files_and_stdin() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt"
     );
-    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", fixture]);
+    let stuck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt"
+    );
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", stuck]);
     assert_eq!(code, 1, "stuck goroutines are a finding");
-    assert_eq!(doc.stuck_goroutines, 4);
+    assert_eq!(doc.stuck_goroutines, 8, "six leaked, two behind a lock");
     let first = &doc.groups[0];
     assert!(first.stuck);
     let age = first.wait_minutes.as_ref().unwrap();
-    assert_eq!((age.min, age.max, first.count), (12, 47, 3));
+    assert_eq!((age.min, age.max, first.count), (20, 35, 6));
+    assert!(has_frame(
+        first,
+        "example.com/api/internal/upstream.(*Client).call"
+    ));
+
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", fixture]);
+    assert_eq!(
+        code, 0,
+        "main waiting 42 minutes and a pool of three are how a healthy service waits"
+    );
+    assert_eq!(doc.stuck_goroutines, 0);
+    assert!(doc.groups.iter().all(|g| !g.stuck), "{:?}", doc.groups);
 
     let mut child = steady_command()
         .args(["stacks", "--file", "-", "--json", "--stuck-after", "60"])
@@ -213,12 +229,12 @@ fn dumps_from_files_and_stdin() {
         .stdin
         .take()
         .unwrap()
-        .write_all(std::fs::read(fixture).unwrap().as_slice())
+        .write_all(std::fs::read(stuck).unwrap().as_slice())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "nothing waited an hour");
     let doc: StacksDoc = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc.total, Some(9));
+    assert_eq!(doc.total, Some(21));
 
     let folded = steady(&["stacks", "--file", fixture, "--folded"]);
     let text = String::from_utf8(folded.stdout).unwrap();
