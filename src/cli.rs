@@ -324,11 +324,11 @@ pub struct StacksArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub over: Option<Duration>,
 
-    /// Print folded stacks (`a;b;c count`) instead of the table
+    /// Print folded stacks (`a;b;c count`) of the groups that pass the filters instead of the table: the goroutines, or the threads with --threads or when there are none
     #[arg(long)]
     pub folded: bool,
 
-    /// Write a flame graph of the goroutines as SVG
+    /// Write a flame graph (SVG) of the groups that pass the filters: the goroutines, or the threads with --threads or when there are none
     #[arg(long, value_name = "FILE.svg")]
     pub flame: Option<PathBuf>,
 

@@ -73,15 +73,23 @@ pub fn goroutine_report(
         .map(|g| g.group.count)
         .sum();
     let groups_total = groups.len();
-    if top > 0 {
-        groups.truncate(top);
-    }
-    GoroutineReport {
+    let mut report = GoroutineReport {
         total: dump.total,
         groups,
         groups_total,
         has_states: dump.has_states,
         stuck_goroutines,
+    };
+    report.cut(top);
+    report
+}
+
+impl GoroutineReport {
+    /// Keeps the first `top` groups (0 keeps all); totals and the stuck count stay whole.
+    pub fn cut(&mut self, top: usize) {
+        if top > 0 {
+            self.groups.truncate(top);
+        }
     }
 }
 
@@ -227,15 +235,23 @@ pub fn thread_report(
             .then_with(|| a.syscall.cmp(&b.syscall))
     });
     let groups_total = groups.len();
-    if top > 0 {
-        groups.truncate(top);
-    }
-    ThreadReport {
+    let mut report = ThreadReport {
         total: input.now.len() as u64,
         groups,
         groups_total,
         kernel_stacks_readable: input.kernel_stacks_readable,
         window_seconds: input.before.map(|(_, s)| s),
+    };
+    report.cut(top);
+    report
+}
+
+impl ThreadReport {
+    /// Keeps the first `top` groups (0 keeps all); the totals stay whole.
+    pub fn cut(&mut self, top: usize) {
+        if top > 0 {
+            self.groups.truncate(top);
+        }
     }
 }
 
@@ -265,18 +281,58 @@ impl StacksReport {
     }
 }
 
-/// Folded stacks, root first, one line per group: `[state];root;…;leaf count`.
-pub fn folded_goroutines(dump: &GoroutineDump) -> Vec<String> {
-    dump.groups
-        .iter()
-        .map(|g| {
-            let mut parts: Vec<String> = Vec::with_capacity(g.frames.len() + 1);
-            if !g.state.is_empty() {
-                parts.push(format!("[{}]", g.state));
-            }
-            parts.extend(g.frames.iter().rev().map(|f| f.function.replace(';', ":")));
-            format!("{} {}", parts.join(";"), g.count)
+/// Folded stacks of the goroutine groups, root first: `[state];root;…;leaf count`. Groups
+/// that differ only in line numbers or created-by fold into one line.
+pub fn folded_goroutines(groups: &[GoroutineView]) -> Vec<String> {
+    fold(groups.iter().map(|v| {
+        let g = &v.group;
+        let mut parts: Vec<String> = Vec::with_capacity(g.frames.len() + 1);
+        if !g.state.is_empty() {
+            parts.push(format!("[{}]", frame_name(&g.state)));
+        }
+        parts.extend(g.frames.iter().rev().map(|f| frame_name(&f.function)));
+        (parts.join(";"), g.count)
+    }))
+}
+
+/// Folded stacks of the thread groups, one line per thread name: `name;root;…;leaf count`
+/// from the kernel stack, or `name;state;syscall;wchan count` where none could be read.
+pub fn folded_threads(groups: &[ThreadGroup]) -> Vec<String> {
+    fold(groups.iter().flat_map(|g| {
+        let below: Vec<String> = match &g.kernel_stack {
+            Some(stack) if !stack.is_empty() => stack.iter().rev().map(|f| frame_name(f)).collect(),
+            _ => std::iter::once(g.state.to_string())
+                .chain(
+                    g.syscall
+                        .iter()
+                        .filter(|c| *c != "-")
+                        .map(|c| frame_name(c)),
+                )
+                .chain(g.wchan.iter().map(|w| frame_name(w)))
+                .collect(),
+        };
+        g.names.iter().map(move |(name, n)| {
+            let mut parts = vec![frame_name(name)];
+            parts.extend(below.iter().cloned());
+            (parts.join(";"), *n)
         })
+    }))
+}
+
+/// `;` separates frames in the folded format, so it cannot appear inside one.
+fn frame_name(name: &str) -> String {
+    name.replace(';', ":")
+}
+
+/// One line per distinct stack, counts added up, in stack order (as stackcollapse writes them).
+fn fold(stacks: impl Iterator<Item = (String, u64)>) -> Vec<String> {
+    let mut merged: BTreeMap<String, u64> = BTreeMap::new();
+    for (stack, count) in stacks {
+        *merged.entry(stack).or_default() += count;
+    }
+    merged
+        .into_iter()
+        .map(|(stack, count)| format!("{stack} {count}"))
         .collect()
 }
 
@@ -539,5 +595,69 @@ mod tests {
         );
         let running = report.groups.iter().find(|g| g.state == 'R').unwrap();
         assert_eq!(running.spinning, 1, "2 s of CPU in 2 s");
+    }
+
+    #[test]
+    fn folded_goroutines_follow_the_filters_and_merge_equal_stacks() {
+        let filter = GroupFilter {
+            pattern: Some(Regex::new("upstream|cache").unwrap()),
+            ..Default::default()
+        };
+        let report = goroutine_report(stuck_dump(), &filter, &StacksPolicy::default(), 0);
+        assert_eq!(
+            folded_goroutines(&report.groups),
+            vec![
+                "[chan receive];example.com/api/internal/server.(*Server).handleOrder;\
+                 example.com/api/internal/upstream.(*Client).call 6"
+                    .to_string(),
+                "[sync.Mutex.Lock];example.com/api/internal/cache.(*Cache).Get;sync.(*Mutex).Lock;\
+                 sync.(*Mutex).lockSlow;sync.runtime_SemacquireMutex 2"
+                    .to_string(),
+            ]
+        );
+        // The two lock waits of the Go 1.22 dump differ only in a line number: one stack.
+        let all = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        let locks: Vec<String> = folded_goroutines(&all.groups)
+            .into_iter()
+            .filter(|l| l.starts_with("[sync.Mutex.Lock]"))
+            .collect();
+        assert_eq!(locks.len(), 1, "{locks:?}");
+        assert!(locks[0].ends_with(" 2"), "{locks:?}");
+    }
+
+    #[test]
+    fn folded_threads_by_name_from_the_kernel_stack_or_the_syscall() {
+        let mut blocked = thread(1, "api", 'S', "read", 0);
+        blocked.kernel_stack = Some(vec![
+            "pipe_read".into(),
+            "vfs_read".into(),
+            "ksys_read".into(),
+        ]);
+        let mut blocked_too = blocked.clone();
+        blocked_too.tid = 2;
+        blocked_too.name = "api;x".into();
+        let mut sleeping = thread(3, "worker", 'S', "futex", 0);
+        sleeping.wchan = Some("futex_wait_queue".into());
+        let running = thread(4, "worker", 'R', "-", 0);
+        let report = thread_report(
+            ThreadInput {
+                now: &[blocked, blocked_too, sleeping, running],
+                before: None,
+                ticks_per_second: 100,
+                kernel_stacks_readable: true,
+            },
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
+        assert_eq!(
+            folded_threads(&report.groups),
+            vec![
+                "api:x;ksys_read;vfs_read;pipe_read 1",
+                "api;ksys_read;vfs_read;pipe_read 1",
+                "worker;R 1",
+                "worker;S;futex;futex_wait_queue 1",
+            ]
+        );
     }
 }

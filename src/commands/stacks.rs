@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use regex::Regex;
 
 use crate::analyze::policy::StacksPolicy;
-use crate::analyze::stacks::{folded_goroutines, StacksReport};
+use crate::analyze::stacks::{folded_goroutines, folded_threads, StacksReport};
 use crate::analyze::stacks::{goroutine_report, thread_report, GroupFilter, ThreadInput};
 use crate::collect::endpoint::{self, Endpoint};
 use crate::collect::goroutines::{fetch_goroutines, GoroutineFetch};
@@ -90,24 +90,11 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
     } else {
         None
     };
-    if let Some(dump) = dump {
-        if opts.folded || opts.flame.is_some() {
-            let lines = folded_goroutines(&dump);
-            if let Some(svg) = &opts.flame {
-                let mut file = std::io::BufWriter::new(
-                    std::fs::File::create(svg)
-                        .with_context(|| format!("cannot create {}", svg.display()))?,
-                );
-                flame::write_svg(&lines, "goroutines", "goroutines", &mut file)?;
-                file.flush()?;
-            }
-            if opts.folded {
-                flame::write_folded(&lines, out)?;
-                return Ok(Outcome::Steady);
-            }
-        }
-        report.goroutines = Some(goroutine_report(dump, &filter, &opts.policy, opts.top));
-    }
+    // Folded stacks and the flame graph hold every group that passed the filters: their widths
+    // are shares of the whole, so --top cuts the table and the JSON only.
+    let folding = opts.folded || opts.flame.is_some();
+    let top = if folding { 0 } else { opts.top };
+    report.goroutines = dump.map(|dump| goroutine_report(dump, &filter, &opts.policy, top));
 
     if let (Some(target), true) = (
         &target,
@@ -143,7 +130,7 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
             },
             &filter,
             &opts.policy,
-            opts.top,
+            top,
         ));
     } else if let Some(target) = &target {
         report.comm = target.comm();
@@ -151,16 +138,53 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
     if report.goroutines.is_none() && report.threads.is_none() {
         bail!("nothing to show: give a PID, or a goroutine dump with --file");
     }
-    if output.json {
-        stacks_json::write(&report, out)?;
-    } else {
-        stacks_table::write(&report, output.style, out)?;
+    if folding {
+        write_folded(&report, opts, out)?;
+        if let Some(g) = report.goroutines.as_mut() {
+            g.cut(opts.top);
+        }
+        if let Some(t) = report.threads.as_mut() {
+            t.cut(opts.top);
+        }
+    }
+    // The folded stacks stand in for the table; the exit status stays the table's.
+    if !opts.folded {
+        if output.json {
+            stacks_json::write(&report, out)?;
+        } else {
+            stacks_table::write(&report, output.style, out)?;
+        }
     }
     Ok(if report.stuck() {
         Outcome::Found
     } else {
         Outcome::Steady
     })
+}
+
+/// The goroutines when there are any, else the threads: one kind per graph, since a goroutine
+/// and the thread it runs on would otherwise be counted twice.
+fn write_folded(report: &StacksReport, opts: &StacksOptions, out: &mut impl Write) -> Result<()> {
+    let (lines, what) = match (&report.goroutines, &report.threads) {
+        (Some(g), _) => (folded_goroutines(&g.groups), "goroutines"),
+        (None, Some(t)) => (folded_threads(&t.groups), "threads"),
+        (None, None) => return Ok(()),
+    };
+    if let Some(svg) = &opts.flame {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(svg).with_context(|| {
+            format!(
+                "cannot create {} — check that its directory exists and is writable",
+                svg.display()
+            )
+        })?);
+        flame::write_svg(&lines, what, what, &mut file)?;
+        file.flush()
+            .with_context(|| format!("cannot write {} — check the free space", svg.display()))?;
+    }
+    if opts.folded {
+        flame::write_folded(&lines, out)?;
+    }
+    Ok(())
 }
 
 fn read_dump_file(file: &str, opts: &StacksOptions) -> Result<crate::model::stacks::GoroutineDump> {

@@ -261,3 +261,108 @@ fn dumps_from_files_and_stdin() {
         stderr_of(&bad_regex)
     );
 }
+
+#[test]
+fn folded_stacks_and_flame_graphs_follow_the_filters_and_the_verdict() {
+    let stuck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt"
+    );
+    let out = steady(&["stacks", "--file", stuck, "--folded", "--match", "cache"]);
+    assert_eq!(out.status.code(), Some(1), "two goroutines stuck on a lock");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "only the group --match keeps: {text}");
+    assert!(
+        lines[0].starts_with("[sync.Mutex.Lock];example.com/api/internal/cache.(*Cache).Get;")
+            && lines[0].ends_with(" 2"),
+        "{text}"
+    );
+
+    let out = steady(&["stacks", "--file", stuck, "--folded", "--state", "IO wait"]);
+    assert_eq!(out.status.code(), Some(0), "an accept loop is not stuck");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("net/http.(*Server).Serve"), "{text}");
+
+    let out = steady(&["stacks", "--file", stuck, "--folded", "--min-count", "6"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let counts: Vec<&str> = text
+        .lines()
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(counts, ["6", "8"], "stack order: {text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("goroutines.svg");
+    let out = steady(&["stacks", "--file", stuck, "--flame", svg.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the flame graph keeps the verdict"
+    );
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("<svg") && drawn.contains("upstream.(*Client).call"));
+    let filtered = dir.path().join("filtered.svg");
+    let out = steady(&[
+        "stacks",
+        "--file",
+        stuck,
+        "--flame",
+        filtered.to_str().unwrap(),
+        "--match",
+        "cache",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let drawn = std::fs::read_to_string(&filtered).unwrap();
+    assert!(drawn.contains("cache.(*Cache).Get") && !drawn.contains("upstream.(*Client).call"));
+}
+
+#[test]
+fn thread_stacks_fold_and_draw() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+    );
+    let out = steady(&["stacks", &target.pid_arg(), "--threads", "--folded"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // With CAP_SYS_ADMIN the kernel stack ends in the pipe read; without, the syscall shows.
+    assert!(
+        text.lines().any(|l| l.starts_with("stacks_leak;")
+            && (l.contains("pipe_read") || l.contains(";S;read"))
+            && l.ends_with(" 24")),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("threads.svg");
+    let out = steady(&[
+        "stacks",
+        &target.pid_arg(),
+        "--threads",
+        "--flame",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let drawn = std::fs::read_to_string(&svg).expect("--threads --flame writes the graph");
+    assert!(drawn.contains("<svg") && drawn.contains("stacks_leak"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("stacks_leak"),
+        "the table still prints"
+    );
+}
+
+#[test]
+fn a_native_process_folds_its_threads() {
+    let target = Target::spawn("fd_mix", &["--lifetime", "60"]);
+    let out = steady(&["stacks", &target.pid_arg(), "--folded"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.is_empty());
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("fd_mix;")
+                && l.rsplit(' ').next().unwrap().parse::<u64>().is_ok()),
+        "folded thread stacks, not the table: {text}"
+    );
+}
