@@ -11,6 +11,7 @@ use crate::analyze::policy::StacksPolicy;
 use crate::analyze::stacks::{folded_goroutines, folded_threads, StacksReport};
 use crate::analyze::stacks::{goroutine_report, thread_report, GroupFilter, ThreadInput};
 use crate::collect::endpoint::{self, Endpoint};
+use crate::collect::exe::is_go_binary;
 use crate::collect::goroutines::{fetch_goroutines, GoroutineFetch};
 use crate::collect::process::Target;
 use crate::collect::{clock, tasks};
@@ -70,12 +71,26 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
         report.goroutine_source = Some(file.clone());
         Some(read_dump_file(file, opts)?)
     } else if let (Some(target), true) = (&target, opts.which != Which::Threads) {
+        // Discovery sends a GET to every port the target listens on: harmless to a Go service,
+        // not to a database that reads it as its wire protocol. Only Go serves /debug/pprof, so
+        // the executable is checked first, unless the endpoint was named or goroutines asked for.
         let found = match &opts.endpoint {
-            Some(e) => Ok(e.clone()),
-            None => endpoint::discover(target),
+            Some(e) => Ok(Some(e.clone())),
+            None if opts.which == Which::Goroutines || is_go_binary(target) => {
+                endpoint::discover(target).map(Some)
+            }
+            None => Ok(None),
         };
         match found {
-            Ok(e) => {
+            Ok(None) => {
+                report.notes.push(format!(
+                    "goroutines left out: process {} has no Go build info in its executable, so no \
+                     port was probed for /debug/pprof — give --goroutines, --url or --port to look anyway",
+                    target.pid
+                ));
+                None
+            }
+            Ok(Some(e)) => {
                 let fetched = fetch_goroutines(&e, &opts.fetch)?;
                 report.goroutine_source = Some(fetched.url);
                 report.notes.extend(fetched.degraded);

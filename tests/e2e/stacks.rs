@@ -352,6 +352,47 @@ fn thread_stacks_fold_and_draw() {
     );
 }
 
+/// Connections waiting in the accept queue of the loopback listener on `port` (fd_mix never
+/// accepts on it, so every probe that reached it is still there).
+fn pending_connections(port: u16) -> u64 {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let local = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f[1] == local && f[3] == "0A")
+        .map(|f| u64::from_str_radix(f[4].split(':').nth(1).unwrap(), 16).unwrap())
+        .expect("fd_mix's listener in /proc/net/tcp")
+}
+
+#[test]
+fn a_native_process_is_not_probed_for_pprof() {
+    let target = Target::spawn("fd_mix", &["--lifetime", "60"]);
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", &target.pid_arg()]);
+    assert_eq!(code, 0);
+    assert!(doc.threads.is_some() && doc.groups.is_empty());
+    assert!(
+        doc.notes.iter().any(|n| n.contains("no Go build info")),
+        "{:?}",
+        doc.notes
+    );
+    assert_eq!(
+        pending_connections(target.port),
+        0,
+        "a process that is not Go gets no HTTP request"
+    );
+    // Asked for goroutines, steady looks anyway; the probe lands in the accept queue.
+    let out = steady(&["stacks", &target.pid_arg(), "--goroutines"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("serves /debug/pprof"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(pending_connections(target.port), 1);
+}
+
 #[test]
 fn a_native_process_folds_its_threads() {
     let target = Target::spawn("fd_mix", &["--lifetime", "60"]);
