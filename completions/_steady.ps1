@@ -142,7 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs')
             [CompletionResult]::new('--stuck-after', '--stuck-after', [CompletionResultType]::ParameterName, 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)')
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX')
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait", "locked to thread"; for threads D, S, R or a syscall)')
             [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'Keep groups with at least N members')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
             [CompletionResult]::new('--max-full-dump', '--max-full-dump', [CompletionResultType]::ParameterName, 'Fetch the full ?debug=2 dump only below this many goroutines')

@@ -132,7 +132,7 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --file 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs'
             cand --stuck-after 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)'
             cand --match 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX'
-            cand --state 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)'
+            cand --state 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait", "locked to thread"; for threads D, S, R or a syscall)'
             cand --min-count 'Keep groups with at least N members'
             cand --top 'Show this many groups (0 for all)'
             cand --max-full-dump 'Fetch the full ?debug=2 dump only below this many goroutines'

@@ -129,7 +129,7 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l file -d 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l match -d 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX' -r
-complete -c steady -n "__fish_steady_using_subcommand stacks" -l state -d 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l state -d 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait", "locked to thread"; for threads D, S, R or a syscall)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l min-count -d 'Keep groups with at least N members' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l max-full-dump -d 'Fetch the full ?debug=2 dump only below this many goroutines' -r

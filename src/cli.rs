@@ -300,7 +300,7 @@ pub struct StacksArgs {
     #[arg(long = "match", value_name = "REGEX")]
     pub pattern: Option<String>,
 
-    /// Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)
+    /// Keep groups whose state contains STATE (e.g. "chan receive", "IO wait", "locked to thread"; for threads D, S, R or a syscall)
     #[arg(long, value_name = "STATE")]
     pub state: Option<String>,
 

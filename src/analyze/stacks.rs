@@ -12,7 +12,8 @@ use crate::model::stacks::{GoroutineDump, GoroutineGroup, ThreadSample};
 pub struct GroupFilter {
     /// Keep groups with a frame (function or file) that matches.
     pub pattern: Option<Regex>,
-    /// Keep groups whose state contains this text (`chan receive`, `IO wait`, `D`…).
+    /// Keep groups whose state contains this text (`chan receive`, `IO wait`, `locked to
+    /// thread`, `D`…).
     pub state: Option<String>,
     pub min_count: u64,
 }
@@ -41,10 +42,7 @@ pub fn goroutine_report(
 ) -> GoroutineReport {
     let keep = |g: &GoroutineGroup| {
         g.count >= filter.min_count
-            && filter
-                .state
-                .as_ref()
-                .is_none_or(|s| g.state.contains(s.as_str()))
+            && filter.state.as_ref().is_none_or(|s| state_matches(g, s))
             && filter.pattern.as_ref().is_none_or(|re| {
                 g.frames
                     .iter()
@@ -91,6 +89,15 @@ impl GoroutineReport {
             self.groups.truncate(top);
         }
     }
+}
+
+/// `--state` looks at the state as Go prints it between the brackets, less the age
+/// (`syscall, locked to thread`), so `--state 'locked to thread'` finds the goroutines that
+/// pinned an OS thread: the frame that called runtime.LockOSThread is gone from their stacks.
+fn state_matches(group: &GoroutineGroup, wanted: &str) -> bool {
+    group.state.contains(wanted)
+        || (group.locked_to_thread > 0
+            && format!("{}, locked to thread", group.state).contains(wanted))
 }
 
 /// Stuck: every member that reports an age has waited at least `stuck_after_minutes` (the
@@ -510,6 +517,21 @@ mod tests {
                 ..Default::default()
             }),
             2
+        );
+        assert_eq!(
+            only(GroupFilter {
+                state: Some("locked to thread".into()),
+                ..Default::default()
+            }),
+            1,
+            "the IO wait locked to its thread"
+        );
+        assert_eq!(
+            only(GroupFilter {
+                state: Some("IO wait, locked".into()),
+                ..Default::default()
+            }),
+            1
         );
         assert_eq!(
             only(GroupFilter {

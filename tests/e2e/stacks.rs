@@ -407,3 +407,51 @@ fn a_native_process_folds_its_threads() {
         "folded thread stacks, not the table: {text}"
     );
 }
+
+#[derive(Debug, Deserialize)]
+struct RunbookDoc {
+    cards: Vec<Card>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Card {
+    diagnose: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Step {
+    command: String,
+}
+
+#[test]
+fn the_thread_leak_card_finds_the_goroutines_that_pinned_threads() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+    );
+    let (doc, _) =
+        steady_json::<RunbookDoc>(&["runbook", "thread-leak", "--pid", &target.pid_arg()]);
+    let goroutine_steps: Vec<&String> = doc.cards[0]
+        .diagnose
+        .iter()
+        .map(|s| &s.command)
+        .filter(|c| c.starts_with("steady stacks") && c.contains("--goroutines"))
+        .collect();
+    assert!(!goroutine_steps.is_empty(), "{doc:?}");
+    for command in goroutine_steps {
+        // Run as the card prints it, through a shell, quotes and all.
+        let line = command.replacen("steady", env!("CARGO_BIN_EXE_steady"), 1) + " --json";
+        let out = std::process::Command::new("sh")
+            .args(["-c", &line])
+            .output()
+            .unwrap();
+        let stacks: StacksDoc = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{command}: {e}\n{}", stderr_of(&out)));
+        let top = stacks
+            .groups
+            .first()
+            .unwrap_or_else(|| panic!("{command} found nothing"));
+        assert_eq!(top.count, 24, "{command}: {:?}", stacks.groups);
+        assert!(has_frame(top, "main.blockInSyscall"), "{command}");
+    }
+}
