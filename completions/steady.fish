@@ -127,14 +127,14 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l file -d 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs' -r
-complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'Goroutines waiting this many minutes or more are stuck' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l match -d 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX' -r
-complete -c steady -n "__fish_steady_using_subcommand stacks" -l state -d 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)' -r
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l state -d 'Keep groups whose state contains STATE (e.g. "chan receive", "IO wait", "locked to thread"; for threads D, S, R or a syscall)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l min-count -d 'Keep groups with at least N members' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l max-full-dump -d 'Fetch the full ?debug=2 dump only below this many goroutines' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l over -d 'Threads: sample CPU twice, this long apart, to tell spinning threads from blocked ones' -r
-complete -c steady -n "__fish_steady_using_subcommand stacks" -l flame -d 'Write a flame graph of the goroutines as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l flame -d 'Write a flame graph (SVG) of the groups that pass the filters: the goroutines, or the threads with --threads or when there are none' -r -F
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l url -d 'The pprof handler to use instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l port -d 'The loopback port that serves /debug/pprof' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l max-bytes -d 'Refuse dumps larger than this' -r
@@ -147,7 +147,7 @@ complete -c steady -n "__fish_steady_using_subcommand stacks" -l goroutines -d '
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l threads -d 'Only OS threads'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l similar -d 'Also merge stacks that differ only in line numbers'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l allow-stw -d 'Fetch ?debug=2 whatever the count, accepting its stop-the-world pause'
-complete -c steady -n "__fish_steady_using_subcommand stacks" -l folded -d 'Print folded stacks (`a;b;c count`) instead of the table'
+complete -c steady -n "__fish_steady_using_subcommand stacks" -l folded -d 'Print folded stacks (`a;b;c count`) of the groups that pass the filters instead of the table: the goroutines, or the threads with --threads or when there are none'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -s V -l version -d 'Print version'

@@ -102,8 +102,11 @@ when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapsho
 process's threads (from /proc/PID/task) by identical stack, largest first and stuck ones before them, with wait \
 reasons and ages.\n\nDo no harm: the goroutine count is read first with ?debug=1 (a short, constant pause); the full \
 ?debug=2 dump, which stops the target's world for a time that grows with the goroutine count, is fetched only below \
---max-full-dump goroutines or with --allow-stw.\n\nExit status: 1 when stuck goroutines (waiting --stuck-after \
-minutes or more) or stuck threads (D state through the whole --over window) are found, 0 otherwise, 2 on error."
+--max-full-dump goroutines or with --allow-stw.\n\nA goroutine group is stuck when every member that reports a wait \
+age has waited --stuck-after minutes or more and the group holds at least 5 goroutines or waits on a lock \
+(sync.Mutex.Lock, sync.RWMutex.Lock, sync.Cond.Wait, semacquire outside a WaitGroup): main in select, an accept loop in IO wait or a \
+small idle pool is how a healthy service waits.\n\nExit status: 1 when stuck goroutines or stuck threads (D state \
+through the whole --over window) are found, 0 otherwise, 2 on error."
     )]
     Stacks(StacksArgs),
 
@@ -289,7 +292,7 @@ pub struct StacksArgs {
     #[arg(long)]
     pub similar: bool,
 
-    /// Goroutines waiting this many minutes or more are stuck
+    /// A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)
     #[arg(long, default_value_t = 10, value_name = "MINUTES")]
     pub stuck_after: u32,
 
@@ -297,7 +300,7 @@ pub struct StacksArgs {
     #[arg(long = "match", value_name = "REGEX")]
     pub pattern: Option<String>,
 
-    /// Keep groups whose state contains STATE (e.g. "chan receive", "IO wait"; for threads D, S, R or a syscall)
+    /// Keep groups whose state contains STATE (e.g. "chan receive", "IO wait", "locked to thread"; for threads D, S, R or a syscall)
     #[arg(long, value_name = "STATE")]
     pub state: Option<String>,
 
@@ -321,11 +324,11 @@ pub struct StacksArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub over: Option<Duration>,
 
-    /// Print folded stacks (`a;b;c count`) instead of the table
+    /// Print folded stacks (`a;b;c count`) of the groups that pass the filters instead of the table: the goroutines, or the threads with --threads or when there are none
     #[arg(long)]
     pub folded: bool,
 
-    /// Write a flame graph of the goroutines as SVG
+    /// Write a flame graph (SVG) of the groups that pass the filters: the goroutines, or the threads with --threads or when there are none
     #[arg(long, value_name = "FILE.svg")]
     pub flame: Option<PathBuf>,
 

@@ -59,10 +59,18 @@ impl Default for HeapPolicy {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StacksPolicy {
-    /// Goroutines waiting this many minutes or more are stuck. Go reports ages in whole
-    /// minutes, and only after a GC, so a few minutes is the finest useful grain; ten keeps
-    /// ordinary long polls and idle keep-alive readers out.
+    /// A group is stuck when every member that reports an age has waited this many minutes or
+    /// more (the shortest wait decides: one old member among fresh ones is a pool at work, not a
+    /// pile-up). Go reports ages in whole minutes, and only after a GC, so a few minutes is the
+    /// finest useful grain; ten keeps ordinary long polls and idle keep-alive readers out.
     pub stuck_after_minutes: u32,
+    /// Goroutines one group must hold, all waiting past `stuck_after_minutes`, to be stuck when
+    /// they do not wait on a lock. A healthy service keeps a few long waiters of one kind for
+    /// its whole life — `main` in `select`, a signal handler, one accept loop per listener in
+    /// `IO wait`, a small idle pool — and those must not make `stacks` exit 1 after ten quiet
+    /// minutes. A leak leaves one more behind per request or retry and is past five within
+    /// minutes. Lock waits need no count: nothing healthy waits ten minutes for a mutex.
+    pub stuck_group_min: u64,
     /// A thread that used at least this share of one CPU over the window is spinning.
     pub spinning_cpu_share: f64,
     /// Group members whose IDs are kept, to find them in the raw dump.
@@ -73,6 +81,7 @@ impl Default for StacksPolicy {
     fn default() -> Self {
         StacksPolicy {
             stuck_after_minutes: 10,
+            stuck_group_min: 5,
             spinning_cpu_share: 0.2,
             sample_ids: 5,
         }

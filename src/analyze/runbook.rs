@@ -57,14 +57,14 @@ pub const CARDS: [Card; 6] = [
         title: "FD exhaustion: descriptors climb toward RLIMIT_NOFILE",
         fingerprint: "The descriptor count rises steadily; one group (sockets to one upstream, pipes, files in one directory) holds the growth. At the soft limit every accept(), open() and dial fails with EMFILE.",
         stop_the_bleeding: &[
-            "Raise the soft limit on the live process: steady limits {pid} --set-nofile HARD (buys time; no restart; not above the hard limit without CAP_SYS_RESOURCE).",
+            "Raise the soft limit of the live process up to its hard limit: steady limits {pid} shows both, and its --set-nofile option with the hard value sets it (buys time; no restart; above the hard limit only with CAP_SYS_RESOURCE). Go programs (1.19 and later) already run with the soft limit at the hard limit: for them only a higher hard limit helps.",
             "Shed load from this instance (reversible).",
             "Restart before the ETA (closes everything; the leak comes back).",
         ],
         diagnose: &[
             "steady fds {pid} --over 5m   (which group grows, and how fast)",
             "steady stacks {pid} --match 'net/http|database/sql'   (who holds the connections)",
-            "steady limits {pid} --all",
+            "steady limits {pid}   (the soft and hard limit: how much room is left to raise)",
         ],
         usual_causes: &[
             "HTTP response bodies not closed and drained (resp.Body.Close()), so connections are never reused.",
@@ -105,7 +105,8 @@ pub const CARDS: [Card; 6] = [
         ],
         diagnose: &[
             "steady stacks {pid} --threads --over 10s   (which syscall they sit in; spinning or blocked)",
-            "steady stacks {pid} --match LockOSThread",
+            "steady stacks {pid} --goroutines --state 'locked to thread'   (the goroutines that pinned a thread, and where they wait)",
+            "steady stacks {pid} --goroutines --state syscall   (goroutines in a blocking system call: each holds a thread)",
             "steady limits {pid} --all",
         ],
         usual_causes: &[
@@ -245,6 +246,30 @@ mod tests {
                 command: "steady fds PID --over 5m".into(),
                 why: Some("which group grows, and how fast".into()),
             }
+        );
+        let fd = card(DriftKind::FdExhaustion);
+        assert!(
+            commands(fd, Some(4242)).contains(&"steady limits 4242".to_string()),
+            "the limits to raise toward, from the diagnose list"
+        );
+        assert!(
+            actions(fd, Some(4242))
+                .iter()
+                .all(|a| !a.contains("HARD") && !a.contains("--set-nofile N")),
+            "no placeholder left for the reader to fill: {:?}",
+            actions(fd, Some(4242))
+        );
+        // runtime.LockOSThread is not on a locked goroutine's stack; its state says it.
+        let threads = commands(card(DriftKind::ThreadLeak), Some(4242));
+        assert!(
+            threads.iter().all(|c| !c.contains("LockOSThread")),
+            "{threads:?}"
+        );
+        assert!(
+            threads.contains(
+                &"steady stacks 4242 --goroutines --state 'locked to thread'".to_string()
+            ),
+            "{threads:?}"
         );
         for c in CARDS.iter().chain([&STEADY]) {
             for step in next_steps(c, Some(1)) {

@@ -12,7 +12,8 @@ use crate::model::stacks::{GoroutineDump, GoroutineGroup, ThreadSample};
 pub struct GroupFilter {
     /// Keep groups with a frame (function or file) that matches.
     pub pattern: Option<Regex>,
-    /// Keep groups whose state contains this text (`chan receive`, `IO wait`, `D`…).
+    /// Keep groups whose state contains this text (`chan receive`, `IO wait`, `locked to
+    /// thread`, `D`…).
     pub state: Option<String>,
     pub min_count: u64,
 }
@@ -41,10 +42,7 @@ pub fn goroutine_report(
 ) -> GoroutineReport {
     let keep = |g: &GoroutineGroup| {
         g.count >= filter.min_count
-            && filter
-                .state
-                .as_ref()
-                .is_none_or(|s| g.state.contains(s.as_str()))
+            && filter.state.as_ref().is_none_or(|s| state_matches(g, s))
             && filter.pattern.as_ref().is_none_or(|re| {
                 g.frames
                     .iter()
@@ -57,9 +55,7 @@ pub fn goroutine_report(
         .into_iter()
         .filter(|g| keep(g))
         .map(|group| GoroutineView {
-            stuck: group
-                .wait_minutes
-                .is_some_and(|(_, longest)| longest >= policy.stuck_after_minutes),
+            stuck: is_stuck(&group, policy),
             group,
         })
         .collect();
@@ -75,15 +71,57 @@ pub fn goroutine_report(
         .map(|g| g.group.count)
         .sum();
     let groups_total = groups.len();
-    if top > 0 {
-        groups.truncate(top);
-    }
-    GoroutineReport {
+    let mut report = GoroutineReport {
         total: dump.total,
         groups,
         groups_total,
         has_states: dump.has_states,
         stuck_goroutines,
+    };
+    report.cut(top);
+    report
+}
+
+impl GoroutineReport {
+    /// Keeps the first `top` groups (0 keeps all); totals and the stuck count stay whole.
+    pub fn cut(&mut self, top: usize) {
+        if top > 0 {
+            self.groups.truncate(top);
+        }
+    }
+}
+
+/// `--state` looks at the state as Go prints it between the brackets, less the age
+/// (`syscall, locked to thread`), so `--state 'locked to thread'` finds the goroutines that
+/// pinned an OS thread: the frame that called runtime.LockOSThread is gone from their stacks.
+fn state_matches(group: &GoroutineGroup, wanted: &str) -> bool {
+    group.state.contains(wanted)
+        || (group.locked_to_thread > 0
+            && format!("{}, locked to thread", group.state).contains(wanted))
+}
+
+/// Stuck: every member that reports an age has waited at least `stuck_after_minutes` (the
+/// shortest wait decides, so a pool that still takes work is not stuck because one worker is
+/// old), and the group is either large enough to be a pile-up or waits on a lock. A group
+/// without ages is not stuck: no age means unknown, not long.
+fn is_stuck(group: &GoroutineGroup, policy: &StacksPolicy) -> bool {
+    let waited = group
+        .wait_minutes
+        .is_some_and(|(shortest, _)| shortest >= policy.stuck_after_minutes);
+    waited && (group.count >= policy.stuck_group_min || is_lock_wait(group))
+}
+
+/// The wait reasons Go gives a goroutine blocked on a lock. Go 1.19 says `semacquire` for
+/// mutexes and wait groups alike; a wait group is told apart by its frame, because `main`
+/// waiting on the group of its servers is how a healthy program spends its life.
+fn is_lock_wait(group: &GoroutineGroup) -> bool {
+    match group.state.as_str() {
+        "sync.Mutex.Lock" | "sync.RWMutex.Lock" | "sync.RWMutex.RLock" | "sync.Cond.Wait" => true,
+        "semacquire" => !group
+            .frames
+            .iter()
+            .any(|f| f.function == "sync.(*WaitGroup).Wait"),
+        _ => false,
     }
 }
 
@@ -204,15 +242,23 @@ pub fn thread_report(
             .then_with(|| a.syscall.cmp(&b.syscall))
     });
     let groups_total = groups.len();
-    if top > 0 {
-        groups.truncate(top);
-    }
-    ThreadReport {
+    let mut report = ThreadReport {
         total: input.now.len() as u64,
         groups,
         groups_total,
         kernel_stacks_readable: input.kernel_stacks_readable,
         window_seconds: input.before.map(|(_, s)| s),
+    };
+    report.cut(top);
+    report
+}
+
+impl ThreadReport {
+    /// Keeps the first `top` groups (0 keeps all); the totals stay whole.
+    pub fn cut(&mut self, top: usize) {
+        if top > 0 {
+            self.groups.truncate(top);
+        }
     }
 }
 
@@ -242,24 +288,65 @@ impl StacksReport {
     }
 }
 
-/// Folded stacks, root first, one line per group: `[state];root;…;leaf count`.
-pub fn folded_goroutines(dump: &GoroutineDump) -> Vec<String> {
-    dump.groups
-        .iter()
-        .map(|g| {
-            let mut parts: Vec<String> = Vec::with_capacity(g.frames.len() + 1);
-            if !g.state.is_empty() {
-                parts.push(format!("[{}]", g.state));
-            }
-            parts.extend(g.frames.iter().rev().map(|f| f.function.replace(';', ":")));
-            format!("{} {}", parts.join(";"), g.count)
+/// Folded stacks of the goroutine groups, root first: `[state];root;…;leaf count`. Groups
+/// that differ only in line numbers or created-by fold into one line.
+pub fn folded_goroutines(groups: &[GoroutineView]) -> Vec<String> {
+    fold(groups.iter().map(|v| {
+        let g = &v.group;
+        let mut parts: Vec<String> = Vec::with_capacity(g.frames.len() + 1);
+        if !g.state.is_empty() {
+            parts.push(format!("[{}]", frame_name(&g.state)));
+        }
+        parts.extend(g.frames.iter().rev().map(|f| frame_name(&f.function)));
+        (parts.join(";"), g.count)
+    }))
+}
+
+/// Folded stacks of the thread groups, one line per thread name: `name;root;…;leaf count`
+/// from the kernel stack, or `name;state;syscall;wchan count` where none could be read.
+pub fn folded_threads(groups: &[ThreadGroup]) -> Vec<String> {
+    fold(groups.iter().flat_map(|g| {
+        let below: Vec<String> = match &g.kernel_stack {
+            Some(stack) if !stack.is_empty() => stack.iter().rev().map(|f| frame_name(f)).collect(),
+            _ => std::iter::once(g.state.to_string())
+                .chain(
+                    g.syscall
+                        .iter()
+                        .filter(|c| *c != "-")
+                        .map(|c| frame_name(c)),
+                )
+                .chain(g.wchan.iter().map(|w| frame_name(w)))
+                .collect(),
+        };
+        g.names.iter().map(move |(name, n)| {
+            let mut parts = vec![frame_name(name)];
+            parts.extend(below.iter().cloned());
+            (parts.join(";"), *n)
         })
+    }))
+}
+
+/// `;` separates frames in the folded format, so it cannot appear inside one.
+fn frame_name(name: &str) -> String {
+    name.replace(';', ":")
+}
+
+/// One line per distinct stack, counts added up, in stack order (as stackcollapse writes them).
+fn fold(stacks: impl Iterator<Item = (String, u64)>) -> Vec<String> {
+    let mut merged: BTreeMap<String, u64> = BTreeMap::new();
+    for (stack, count) in stacks {
+        *merged.entry(stack).or_default() += count;
+    }
+    merged
+        .into_iter()
+        .map(|(stack, count)| format!("{stack} {count}"))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::stacks::GoFrame;
     use crate::parse::goroutines::parse_dump;
 
     const LOGS: &str = include_str!("../../tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt");
@@ -268,23 +355,143 @@ mod tests {
         parse_dump(LOGS.as_bytes(), "fixture", false).unwrap()
     }
 
+    const STUCK: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt");
+
+    fn stuck_dump() -> GoroutineDump {
+        parse_dump(STUCK.as_bytes(), "fixture", false).unwrap()
+    }
+
     #[test]
     fn stuck_groups_first_then_largest() {
-        let report = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        let report = goroutine_report(
+            stuck_dump(),
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
         let order: Vec<(u64, &str, bool)> = report
             .groups
             .iter()
             .map(|g| (g.group.count, g.group.state.as_str(), g.stuck))
             .collect();
-        assert_eq!(order[0], (3, "chan receive", true), "{order:?}");
         assert_eq!(
-            order[1],
-            (1, "chan receive", true),
-            "main.main waited 42 minutes"
+            order[..3],
+            [
+                (6, "chan receive", true),
+                (2, "sync.Mutex.Lock", true),
+                (8, "chan receive", false),
+            ],
+            "the leak, then two behind a lock, then the pool that still takes work: {order:?}"
         );
         assert!(order[2..].iter().all(|(_, _, stuck)| !stuck), "{order:?}");
-        assert_eq!(report.stuck_goroutines, 4);
-        assert_eq!(report.total, 9);
+        assert_eq!(report.stuck_goroutines, 8);
+        assert_eq!(report.total, 21);
+    }
+
+    #[test]
+    fn long_lived_waiters_of_a_healthy_service_are_not_stuck() {
+        // main.main 42 minutes in chan receive, a pool of three, two recent lock waits.
+        let report = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        assert_eq!(report.stuck_goroutines, 0, "{:?}", report.groups);
+        let main = report
+            .groups
+            .iter()
+            .find(|g| {
+                g.group
+                    .frames
+                    .first()
+                    .is_some_and(|f| f.function == "main.main")
+            })
+            .unwrap();
+        assert_eq!(
+            (main.group.wait_minutes, main.stuck),
+            (Some((42, 42)), false)
+        );
+    }
+
+    fn group(state: &str, count: u64, ages: Option<(u32, u32)>, leaf: &str) -> GoroutineGroup {
+        GoroutineGroup {
+            count,
+            state: state.to_string(),
+            wait_minutes: ages,
+            with_age: if ages.is_some() { count } else { 0 },
+            locked_to_thread: 0,
+            frames: [leaf, "main.main"]
+                .iter()
+                .map(|f| GoFrame {
+                    function: f.to_string(),
+                    file: "/app/main.go".to_string(),
+                    line: 1,
+                })
+                .collect(),
+            elided: false,
+            created_by: None,
+            sample_ids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn stuck_takes_every_age_past_the_limit_and_a_pile_or_a_lock() {
+        let mutex = "sync.(*Mutex).Lock";
+        let wait_group = "sync.(*WaitGroup).Wait";
+        let cases = [
+            ("chan receive", 5, Some((10, 10)), "main.leak", true),
+            ("chan receive", 300, Some((9, 60)), "main.leak", false),
+            ("chan receive", 300, None, "main.leak", false),
+            ("chan receive", 4, Some((30, 60)), "main.pool", false),
+            ("sleep", 1, Some((600, 600)), "time.Sleep", false),
+            ("select", 1, Some((600, 600)), "main.main", false),
+            (
+                "IO wait",
+                1,
+                Some((600, 600)),
+                "net.(*TCPListener).Accept",
+                false,
+            ),
+            ("sync.Mutex.Lock", 1, Some((10, 10)), mutex, true),
+            ("sync.Mutex.Lock", 1, Some((9, 9)), mutex, false),
+            (
+                "sync.RWMutex.Lock",
+                1,
+                Some((12, 12)),
+                "sync.(*RWMutex).Lock",
+                true,
+            ),
+            (
+                "sync.RWMutex.RLock",
+                1,
+                Some((12, 12)),
+                "sync.(*RWMutex).RLock",
+                true,
+            ),
+            (
+                "sync.Cond.Wait",
+                1,
+                Some((12, 12)),
+                "sync.(*Cond).Wait",
+                true,
+            ),
+            ("semacquire", 1, Some((15, 15)), mutex, true),
+            ("semacquire", 1, Some((15, 15)), wait_group, false),
+            ("semacquire", 5, Some((15, 15)), wait_group, true),
+        ];
+        for (state, count, ages, leaf, stuck) in cases {
+            let report = goroutine_report(
+                GoroutineDump {
+                    total: count,
+                    groups: vec![group(state, count, ages, leaf)],
+                    has_states: true,
+                },
+                &GroupFilter::default(),
+                &StacksPolicy::default(),
+                0,
+            );
+            assert_eq!(
+                report.groups[0].stuck, stuck,
+                "{count} in {state:?} ({leaf}), ages {ages:?}"
+            );
+        }
     }
 
     #[test]
@@ -313,6 +520,21 @@ mod tests {
         );
         assert_eq!(
             only(GroupFilter {
+                state: Some("locked to thread".into()),
+                ..Default::default()
+            }),
+            1,
+            "the IO wait locked to its thread"
+        );
+        assert_eq!(
+            only(GroupFilter {
+                state: Some("IO wait, locked".into()),
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            only(GroupFilter {
                 min_count: 2,
                 ..Default::default()
             }),
@@ -323,7 +545,7 @@ mod tests {
             ..StacksPolicy::default()
         };
         assert_eq!(
-            goroutine_report(dump(), &GroupFilter::default(), &policy, 0).stuck_goroutines,
+            goroutine_report(stuck_dump(), &GroupFilter::default(), &policy, 0).stuck_goroutines,
             0
         );
     }
@@ -395,5 +617,69 @@ mod tests {
         );
         let running = report.groups.iter().find(|g| g.state == 'R').unwrap();
         assert_eq!(running.spinning, 1, "2 s of CPU in 2 s");
+    }
+
+    #[test]
+    fn folded_goroutines_follow_the_filters_and_merge_equal_stacks() {
+        let filter = GroupFilter {
+            pattern: Some(Regex::new("upstream|cache").unwrap()),
+            ..Default::default()
+        };
+        let report = goroutine_report(stuck_dump(), &filter, &StacksPolicy::default(), 0);
+        assert_eq!(
+            folded_goroutines(&report.groups),
+            vec![
+                "[chan receive];example.com/api/internal/server.(*Server).handleOrder;\
+                 example.com/api/internal/upstream.(*Client).call 6"
+                    .to_string(),
+                "[sync.Mutex.Lock];example.com/api/internal/cache.(*Cache).Get;sync.(*Mutex).Lock;\
+                 sync.(*Mutex).lockSlow;sync.runtime_SemacquireMutex 2"
+                    .to_string(),
+            ]
+        );
+        // The two lock waits of the Go 1.22 dump differ only in a line number: one stack.
+        let all = goroutine_report(dump(), &GroupFilter::default(), &StacksPolicy::default(), 0);
+        let locks: Vec<String> = folded_goroutines(&all.groups)
+            .into_iter()
+            .filter(|l| l.starts_with("[sync.Mutex.Lock]"))
+            .collect();
+        assert_eq!(locks.len(), 1, "{locks:?}");
+        assert!(locks[0].ends_with(" 2"), "{locks:?}");
+    }
+
+    #[test]
+    fn folded_threads_by_name_from_the_kernel_stack_or_the_syscall() {
+        let mut blocked = thread(1, "api", 'S', "read", 0);
+        blocked.kernel_stack = Some(vec![
+            "pipe_read".into(),
+            "vfs_read".into(),
+            "ksys_read".into(),
+        ]);
+        let mut blocked_too = blocked.clone();
+        blocked_too.tid = 2;
+        blocked_too.name = "api;x".into();
+        let mut sleeping = thread(3, "worker", 'S', "futex", 0);
+        sleeping.wchan = Some("futex_wait_queue".into());
+        let running = thread(4, "worker", 'R', "-", 0);
+        let report = thread_report(
+            ThreadInput {
+                now: &[blocked, blocked_too, sleeping, running],
+                before: None,
+                ticks_per_second: 100,
+                kernel_stacks_readable: true,
+            },
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
+        assert_eq!(
+            folded_threads(&report.groups),
+            vec![
+                "api:x;ksys_read;vfs_read;pipe_read 1",
+                "api;ksys_read;vfs_read;pipe_read 1",
+                "worker;R 1",
+                "worker;S;futex;futex_wait_queue 1",
+            ]
+        );
     }
 }

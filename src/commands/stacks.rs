@@ -8,9 +8,10 @@ use anyhow::{bail, Context, Result};
 use regex::Regex;
 
 use crate::analyze::policy::StacksPolicy;
-use crate::analyze::stacks::{folded_goroutines, StacksReport};
+use crate::analyze::stacks::{folded_goroutines, folded_threads, StacksReport};
 use crate::analyze::stacks::{goroutine_report, thread_report, GroupFilter, ThreadInput};
 use crate::collect::endpoint::{self, Endpoint};
+use crate::collect::exe::is_go_binary;
 use crate::collect::goroutines::{fetch_goroutines, GoroutineFetch};
 use crate::collect::process::Target;
 use crate::collect::{clock, tasks};
@@ -70,12 +71,26 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
         report.goroutine_source = Some(file.clone());
         Some(read_dump_file(file, opts)?)
     } else if let (Some(target), true) = (&target, opts.which != Which::Threads) {
+        // Discovery sends a GET to every port the target listens on: harmless to a Go service,
+        // not to a database that reads it as its wire protocol. Only Go serves /debug/pprof, so
+        // the executable is checked first, unless the endpoint was named or goroutines asked for.
         let found = match &opts.endpoint {
-            Some(e) => Ok(e.clone()),
-            None => endpoint::discover(target),
+            Some(e) => Ok(Some(e.clone())),
+            None if opts.which == Which::Goroutines || is_go_binary(target) => {
+                endpoint::discover(target).map(Some)
+            }
+            None => Ok(None),
         };
         match found {
-            Ok(e) => {
+            Ok(None) => {
+                report.notes.push(format!(
+                    "goroutines left out: process {} has no Go build info in its executable, so no \
+                     port was probed for /debug/pprof — give --goroutines, --url or --port to look anyway",
+                    target.pid
+                ));
+                None
+            }
+            Ok(Some(e)) => {
                 let fetched = fetch_goroutines(&e, &opts.fetch)?;
                 report.goroutine_source = Some(fetched.url);
                 report.notes.extend(fetched.degraded);
@@ -90,24 +105,11 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
     } else {
         None
     };
-    if let Some(dump) = dump {
-        if opts.folded || opts.flame.is_some() {
-            let lines = folded_goroutines(&dump);
-            if let Some(svg) = &opts.flame {
-                let mut file = std::io::BufWriter::new(
-                    std::fs::File::create(svg)
-                        .with_context(|| format!("cannot create {}", svg.display()))?,
-                );
-                flame::write_svg(&lines, "goroutines", "goroutines", &mut file)?;
-                file.flush()?;
-            }
-            if opts.folded {
-                flame::write_folded(&lines, out)?;
-                return Ok(Outcome::Steady);
-            }
-        }
-        report.goroutines = Some(goroutine_report(dump, &filter, &opts.policy, opts.top));
-    }
+    // Folded stacks and the flame graph hold every group that passed the filters: their widths
+    // are shares of the whole, so --top cuts the table and the JSON only.
+    let folding = opts.folded || opts.flame.is_some();
+    let top = if folding { 0 } else { opts.top };
+    report.goroutines = dump.map(|dump| goroutine_report(dump, &filter, &opts.policy, top));
 
     if let (Some(target), true) = (
         &target,
@@ -143,7 +145,7 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
             },
             &filter,
             &opts.policy,
-            opts.top,
+            top,
         ));
     } else if let Some(target) = &target {
         report.comm = target.comm();
@@ -151,16 +153,53 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
     if report.goroutines.is_none() && report.threads.is_none() {
         bail!("nothing to show: give a PID, or a goroutine dump with --file");
     }
-    if output.json {
-        stacks_json::write(&report, out)?;
-    } else {
-        stacks_table::write(&report, output.style, out)?;
+    if folding {
+        write_folded(&report, opts, out)?;
+        if let Some(g) = report.goroutines.as_mut() {
+            g.cut(opts.top);
+        }
+        if let Some(t) = report.threads.as_mut() {
+            t.cut(opts.top);
+        }
+    }
+    // The folded stacks stand in for the table; the exit status stays the table's.
+    if !opts.folded {
+        if output.json {
+            stacks_json::write(&report, out)?;
+        } else {
+            stacks_table::write(&report, output.style, out)?;
+        }
     }
     Ok(if report.stuck() {
         Outcome::Found
     } else {
         Outcome::Steady
     })
+}
+
+/// The goroutines when there are any, else the threads: one kind per graph, since a goroutine
+/// and the thread it runs on would otherwise be counted twice.
+fn write_folded(report: &StacksReport, opts: &StacksOptions, out: &mut impl Write) -> Result<()> {
+    let (lines, what) = match (&report.goroutines, &report.threads) {
+        (Some(g), _) => (folded_goroutines(&g.groups), "goroutines"),
+        (None, Some(t)) => (folded_threads(&t.groups), "threads"),
+        (None, None) => return Ok(()),
+    };
+    if let Some(svg) = &opts.flame {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(svg).with_context(|| {
+            format!(
+                "cannot create {} — check that its directory exists and is writable",
+                svg.display()
+            )
+        })?);
+        flame::write_svg(&lines, what, what, &mut file)?;
+        file.flush()
+            .with_context(|| format!("cannot write {} — check the free space", svg.display()))?;
+    }
+    if opts.folded {
+        flame::write_folded(&lines, out)?;
+    }
+    Ok(())
 }
 
 fn read_dump_file(file: &str, opts: &StacksOptions) -> Result<crate::model::stacks::GoroutineDump> {

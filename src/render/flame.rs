@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use inferno::flamegraph::{self, Options};
 
+use crate::render::text::sanitize;
+
 /// `lines` are folded stacks with one value (`a;b;c 123`) or two (`a;b;c 100 150`, base and
 /// new) for a differential graph, which colours growth red and shrinkage blue.
 pub fn write_svg(
@@ -25,9 +27,11 @@ pub fn write_svg(
         .map_err(io::Error::other)
 }
 
+/// Frame names come from the target (a thread can name itself anything), so control
+/// characters are escaped before they reach a terminal.
 pub fn write_folded(lines: &[String], out: &mut impl Write) -> io::Result<()> {
     for line in lines {
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", sanitize(line))?;
     }
     Ok(())
 }

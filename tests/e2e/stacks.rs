@@ -195,13 +195,29 @@ fn dumps_from_files_and_stdin() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt"
     );
-    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", fixture]);
+    let stuck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt"
+    );
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", stuck]);
     assert_eq!(code, 1, "stuck goroutines are a finding");
-    assert_eq!(doc.stuck_goroutines, 4);
+    assert_eq!(doc.stuck_goroutines, 8, "six leaked, two behind a lock");
     let first = &doc.groups[0];
     assert!(first.stuck);
     let age = first.wait_minutes.as_ref().unwrap();
-    assert_eq!((age.min, age.max, first.count), (12, 47, 3));
+    assert_eq!((age.min, age.max, first.count), (20, 35, 6));
+    assert!(has_frame(
+        first,
+        "example.com/api/internal/upstream.(*Client).call"
+    ));
+
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", fixture]);
+    assert_eq!(
+        code, 0,
+        "main waiting 42 minutes and a pool of three are how a healthy service waits"
+    );
+    assert_eq!(doc.stuck_goroutines, 0);
+    assert!(doc.groups.iter().all(|g| !g.stuck), "{:?}", doc.groups);
 
     let mut child = steady_command()
         .args(["stacks", "--file", "-", "--json", "--stuck-after", "60"])
@@ -213,12 +229,12 @@ fn dumps_from_files_and_stdin() {
         .stdin
         .take()
         .unwrap()
-        .write_all(std::fs::read(fixture).unwrap().as_slice())
+        .write_all(std::fs::read(stuck).unwrap().as_slice())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "nothing waited an hour");
     let doc: StacksDoc = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc.total, Some(9));
+    assert_eq!(doc.total, Some(21));
 
     let folded = steady(&["stacks", "--file", fixture, "--folded"]);
     let text = String::from_utf8(folded.stdout).unwrap();
@@ -244,4 +260,198 @@ fn dumps_from_files_and_stdin() {
         "{}",
         stderr_of(&bad_regex)
     );
+}
+
+#[test]
+fn folded_stacks_and_flame_graphs_follow_the_filters_and_the_verdict() {
+    let stuck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt"
+    );
+    let out = steady(&["stacks", "--file", stuck, "--folded", "--match", "cache"]);
+    assert_eq!(out.status.code(), Some(1), "two goroutines stuck on a lock");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "only the group --match keeps: {text}");
+    assert!(
+        lines[0].starts_with("[sync.Mutex.Lock];example.com/api/internal/cache.(*Cache).Get;")
+            && lines[0].ends_with(" 2"),
+        "{text}"
+    );
+
+    let out = steady(&["stacks", "--file", stuck, "--folded", "--state", "IO wait"]);
+    assert_eq!(out.status.code(), Some(0), "an accept loop is not stuck");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("net/http.(*Server).Serve"), "{text}");
+
+    let out = steady(&["stacks", "--file", stuck, "--folded", "--min-count", "6"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let counts: Vec<&str> = text
+        .lines()
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(counts, ["6", "8"], "stack order: {text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("goroutines.svg");
+    let out = steady(&["stacks", "--file", stuck, "--flame", svg.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the flame graph keeps the verdict"
+    );
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("<svg") && drawn.contains("upstream.(*Client).call"));
+    let filtered = dir.path().join("filtered.svg");
+    let out = steady(&[
+        "stacks",
+        "--file",
+        stuck,
+        "--flame",
+        filtered.to_str().unwrap(),
+        "--match",
+        "cache",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let drawn = std::fs::read_to_string(&filtered).unwrap();
+    assert!(drawn.contains("cache.(*Cache).Get") && !drawn.contains("upstream.(*Client).call"));
+}
+
+#[test]
+fn thread_stacks_fold_and_draw() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+    );
+    let out = steady(&["stacks", &target.pid_arg(), "--threads", "--folded"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // With CAP_SYS_ADMIN the kernel stack ends in the pipe read; without, the syscall shows.
+    assert!(
+        text.lines().any(|l| l.starts_with("stacks_leak;")
+            && (l.contains("pipe_read") || l.contains(";S;read"))
+            && l.ends_with(" 24")),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("threads.svg");
+    let out = steady(&[
+        "stacks",
+        &target.pid_arg(),
+        "--threads",
+        "--flame",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let drawn = std::fs::read_to_string(&svg).expect("--threads --flame writes the graph");
+    assert!(drawn.contains("<svg") && drawn.contains("stacks_leak"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("stacks_leak"),
+        "the table still prints"
+    );
+}
+
+/// Connections waiting in the accept queue of the loopback listener on `port` (fd_mix never
+/// accepts on it, so every probe that reached it is still there).
+fn pending_connections(port: u16) -> u64 {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let local = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f[1] == local && f[3] == "0A")
+        .map(|f| u64::from_str_radix(f[4].split(':').nth(1).unwrap(), 16).unwrap())
+        .expect("fd_mix's listener in /proc/net/tcp")
+}
+
+#[test]
+fn a_native_process_is_not_probed_for_pprof() {
+    let target = Target::spawn("fd_mix", &["--lifetime", "60"]);
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", &target.pid_arg()]);
+    assert_eq!(code, 0);
+    assert!(doc.threads.is_some() && doc.groups.is_empty());
+    assert!(
+        doc.notes.iter().any(|n| n.contains("no Go build info")),
+        "{:?}",
+        doc.notes
+    );
+    assert_eq!(
+        pending_connections(target.port),
+        0,
+        "a process that is not Go gets no HTTP request"
+    );
+    // Asked for goroutines, steady looks anyway; the probe lands in the accept queue.
+    let out = steady(&["stacks", &target.pid_arg(), "--goroutines"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("serves /debug/pprof"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(pending_connections(target.port), 1);
+}
+
+#[test]
+fn a_native_process_folds_its_threads() {
+    let target = Target::spawn("fd_mix", &["--lifetime", "60"]);
+    let out = steady(&["stacks", &target.pid_arg(), "--folded"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.is_empty());
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("fd_mix;")
+                && l.rsplit(' ').next().unwrap().parse::<u64>().is_ok()),
+        "folded thread stacks, not the table: {text}"
+    );
+}
+
+#[derive(Debug, Deserialize)]
+struct RunbookDoc {
+    cards: Vec<Card>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Card {
+    diagnose: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Step {
+    command: String,
+}
+
+#[test]
+fn the_thread_leak_card_finds_the_goroutines_that_pinned_threads() {
+    let target = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+    );
+    let (doc, _) =
+        steady_json::<RunbookDoc>(&["runbook", "thread-leak", "--pid", &target.pid_arg()]);
+    let goroutine_steps: Vec<&String> = doc.cards[0]
+        .diagnose
+        .iter()
+        .map(|s| &s.command)
+        .filter(|c| c.starts_with("steady stacks") && c.contains("--goroutines"))
+        .collect();
+    assert!(!goroutine_steps.is_empty(), "{doc:?}");
+    for command in goroutine_steps {
+        // Run as the card prints it, through a shell, quotes and all.
+        let line = command.replacen("steady", env!("CARGO_BIN_EXE_steady"), 1) + " --json";
+        let out = std::process::Command::new("sh")
+            .args(["-c", &line])
+            .output()
+            .unwrap();
+        let stacks: StacksDoc = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{command}: {e}\n{}", stderr_of(&out)));
+        let top = stacks
+            .groups
+            .first()
+            .unwrap_or_else(|| panic!("{command} found nothing"));
+        assert_eq!(top.count, 24, "{command}: {:?}", stacks.groups);
+        assert!(has_frame(top, "main.blockInSyscall"), "{command}");
+    }
 }
