@@ -145,7 +145,7 @@ pub const CARDS: [Card; 6] = [
             "Restart only if the pile-up is inside this process (stuck goroutines); it does not fix a slow upstream.",
         ],
         diagnose: &[
-            "steady triage {pid} --probe http://127.0.0.1:PORT/healthz --window 5m",
+            "steady triage {pid} --window 5m   (add --probe with a loopback URL the service serves, e.g. its health check, to measure the tail itself)",
             "steady stacks {pid} --state 'IO wait'   (what the blocked work waits on)",
             "steady fds {pid} --over 2m   (connections to one upstream piling up)",
         ],

@@ -11,10 +11,18 @@ pub fn describe(finding: &Finding, report: &FdReport) -> String {
                     "buy time with `steady limits {} --set-nofile {hard}` (up to the hard limit), then find the pile-up below",
                     report.pid
                 ),
-                _ => format!(
-                    "the soft limit is already the hard limit, so only CAP_SYS_RESOURCE can raise it (`steady limits {} --set-nofile N:N`); find the pile-up below and plan a restart before it is reached",
-                    report.pid
-                ),
+                (_, Some(hard)) => {
+                    // Twice the room, within fs.nr_open, as a concrete command to run.
+                    let room = hard
+                        .saturating_mul(2)
+                        .min(report.nr_open.unwrap_or(u64::MAX));
+                    format!(
+                        "the soft limit is already the hard limit, so only CAP_SYS_RESOURCE can raise it (`steady limits {} --set-nofile {room}:{room}` with that capability); find the pile-up below and plan a restart before it is reached",
+                        report.pid
+                    )
+                }
+                _ => "find the pile-up below and plan a restart before the limit is reached"
+                    .to_string(),
             };
             format!(
                 "{} descriptors open, {usage_percent:.1}% of the soft limit {} — {action}",
