@@ -829,6 +829,62 @@ mod tests {
     }
 
     #[test]
+    fn a_pile_up_that_stopped_growing_but_waits_for_minutes_is_a_stuck_leak() {
+        use crate::analyze::policy::StacksPolicy;
+        use crate::analyze::stacks::{goroutine_report, GroupFilter};
+        use crate::parse::goroutines::parse_dump;
+
+        let mut dump = String::from(
+            "goroutine 1 [select, 50 minutes]:\nmain.main()\n\t/app/main.go:9 +0x1d\n\n",
+        );
+        for id in 10..130 {
+            dump += &format!(
+                "goroutine {id} [chan receive, {} minutes]:\nmain.waitForReply(...)\n\t/app/client.go:41\nmain.call(0xc000010000?)\n\t/app/client.go:28 +0x5b\ncreated by main.serve in goroutine 1\n\t/app/server.go:17 +0x4f\n\n",
+                40 + id % 7
+            );
+        }
+        let parsed = parse_dump(dump.as_bytes(), "dump", false).unwrap();
+        let report = goroutine_report(parsed, &GroupFilter::default(), &StacksPolicy::default(), 5);
+        let extras = Extras {
+            final_goroutine_groups: report.groups,
+            notes: Vec::new(),
+        };
+        let flat = window(60, |_, s| s.goroutines = Some(121));
+        let r = classify(&facts(true), &flat, &extras, &DriftPolicy::default());
+        assert_eq!(kinds(&r), ["goroutine-leak"], "{:#?}", r.verdicts);
+        let v = &r.verdicts[0];
+        assert_eq!((v.rate_per_min, v.current), (0.0, 120.0));
+        assert!(
+            v.evidence.iter().any(|e| e.contains("main.waitForReply")),
+            "{:?}",
+            v.evidence
+        );
+
+        // The same goroutines with no ages yet (no GC since they blocked) are not judged stuck.
+        let young = dump
+            .lines()
+            .map(|l| match l.split_once(", ") {
+                Some((head, _)) if l.starts_with("goroutine ") => format!("{head}]:"),
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed = parse_dump(young.as_bytes(), "dump", false).unwrap();
+        let extras = Extras {
+            final_goroutine_groups: goroutine_report(
+                parsed,
+                &GroupFilter::default(),
+                &StacksPolicy::default(),
+                5,
+            )
+            .groups,
+            notes: Vec::new(),
+        };
+        let r = classify(&facts(true), &flat, &extras, &DriftPolicy::default());
+        assert!(r.verdicts.is_empty(), "{:#?}", r.verdicts);
+    }
+
+    #[test]
     fn too_few_samples_are_not_judged() {
         let r = run(true, &window(3, |i, s| s.fds = 50 + 100 * i as u64));
         assert!(!r.judged && r.verdicts.is_empty());
