@@ -115,6 +115,7 @@ impl DumpParser {
     /// One line, without its newline.
     pub fn feed(&mut self, line: &[u8]) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = strip_log_timestamp(line);
         if let Some((id, state)) = parse_header(line) {
             self.close();
             self.current.reset();
@@ -361,6 +362,25 @@ fn new_group(cur: &Current) -> GoroutineGroup {
 }
 
 /// `goroutine 5 [chan receive, 8 minutes]:` (Go ≥1.23 may add `gp=… m=…` before the bracket).
+/// `kubectl logs --timestamps` puts an RFC 3339 time and a space before every line, the
+/// dump's included: `2026-11-23T03:23:20.123456789Z goroutine 1 [running]:`.
+fn strip_log_timestamp(line: &[u8]) -> &[u8] {
+    let looks_like_time = line.len() > 20
+        && line[..4].iter().all(u8::is_ascii_digit)
+        && line[4] == b'-'
+        && line[7] == b'-'
+        && line[10] == b'T';
+    if !looks_like_time {
+        return line;
+    }
+    match line.iter().position(|&b| b == b' ') {
+        Some(space) if line[..space].ends_with(b"Z") || line[19..space].contains(&b'+') => {
+            &line[space + 1..]
+        }
+        _ => line,
+    }
+}
+
 fn parse_header(line: &[u8]) -> Option<(u64, &[u8])> {
     let rest = line.strip_prefix(b"goroutine ")?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -542,6 +562,23 @@ mod tests {
         assert_eq!((merged.count, merged.wait_minutes), (2, Some((5, 7))));
         let running = dump.groups.iter().find(|g| g.state == "running").unwrap();
         assert!(running.frames.is_empty());
+    }
+
+    #[test]
+    fn kubectl_timestamps_are_read_through() {
+        let stamped: String = GO122_LOGS
+            .lines()
+            .map(|l| format!("2026-11-23T03:23:20.123456789Z {l}\n"))
+            .collect();
+        let plain = parse(GO122_LOGS, false);
+        let dump = parse(&stamped, false);
+        assert_eq!(dump.total, plain.total);
+        assert_eq!(dump.groups, plain.groups);
+        let offset: String = GO122_LOGS
+            .lines()
+            .map(|l| format!("2026-11-23T03:23:20+01:00 {l}\n"))
+            .collect();
+        assert_eq!(parse(&offset, false).groups, plain.groups);
     }
 
     #[test]
