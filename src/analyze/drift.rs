@@ -125,7 +125,7 @@ pub fn classify(
             .collect()
     };
     let rising = |points: &[(f64, f64)], min_abs: f64| -> Option<Trend> {
-        let t = trend(points)?;
+        let t = trend(points, &policy.shape)?;
         let base = t.first.abs().max(1.0);
         let ok = t.slope > 0.0
             && t.growth >= min_abs
@@ -136,7 +136,8 @@ pub fn classify(
     };
     // Fewer points, less certainty; Go figures come only every few samples.
     let confidence = |t: &Trend, n: usize| {
-        ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0) * (n as f64 / 10.0).min(1.0)
+        ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0)
+            * (n as f64 / policy.confident_points).min(1.0)
     };
 
     if enough {
@@ -241,7 +242,7 @@ pub fn classify(
         if facts.is_go {
             let frag = series(&|s| Some(s.heap_inuse? as f64 - live_estimate(s)? as f64));
             if let Some(t) = rising(&frag, policy.fragmentation_min_growth_bytes) {
-                let live_growth = trend(&live).map_or(0.0, |l| l.growth.max(0.0));
+                let live_growth = trend(&live, &policy.shape).map_or(0.0, |l| l.growth.max(0.0));
                 if live_growth < policy.live_share * t.growth {
                     // The live heap's own growth is small beside it: one cause, fragmentation.
                     verdicts.retain(|v| v.kind != DriftKind::MemoryDrift);
@@ -278,7 +279,7 @@ pub fn classify(
         samples: all.len(),
         window_seconds,
         verdicts,
-        checks: static_checks(facts, all.last()),
+        checks: static_checks(facts, all.last(), policy),
         probe,
         judged: enough,
         notes: extras.notes.clone(),
@@ -387,7 +388,9 @@ fn deadline(
         let Some(summary) = probe_summary(samples) else {
             return;
         };
-        let Some(t) = trend(&latencies) else { return };
+        let Some(t) = trend(&latencies, &policy.shape) else {
+            return;
+        };
         if summary.p99_last >= policy.probe_p99_ratio * summary.p99_first
             && summary.p99_last - summary.p99_first >= policy.probe_min_increase_seconds
             && t.slope > 0.0
@@ -415,7 +418,9 @@ fn deadline(
         .iter()
         .filter_map(|s| s.goroutines_io_wait.map(|v| (s.t, v as f64)))
         .collect();
-    let Some(t) = trend(&io) else { return };
+    let Some(t) = trend(&io, &policy.shape) else {
+        return;
+    };
     let grew = t.slope > 0.0
         && t.growth >= policy.io_wait_min_growth
         && t.rising_pairs >= policy.min_rising_pairs;
@@ -424,7 +429,7 @@ fn deadline(
             DriftKind::DeadlineDrift,
             &t,
             "goroutines in IO wait",
-            ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0) * 0.6,
+            ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0) * policy.inferred_confidence,
         );
         v.inferred = true;
         v.evidence.push(format!(
@@ -476,7 +481,7 @@ fn stuck_goroutines(extras: &Extras, policy: &DriftPolicy, verdicts: &mut Vec<Ve
         current: g.group.count as f64,
         eta_seconds: None,
         limit: None,
-        confidence: 0.8,
+        confidence: policy.stuck_confidence,
         shape: Shape::Flat,
         evidence: vec![
             "not growing in this window, but stuck: the goroutines wait far longer than any request should".to_string(),
@@ -558,7 +563,11 @@ fn link_consequences(verdicts: &mut [Verdict], policy: &DriftPolicy) {
     }
 }
 
-pub fn static_checks(facts: &TargetFacts, last: Option<&Sample>) -> Vec<StaticCheck> {
+pub fn static_checks(
+    facts: &TargetFacts,
+    last: Option<&Sample>,
+    policy: &DriftPolicy,
+) -> Vec<StaticCheck> {
     let mut checks = Vec::new();
     if facts.is_go {
         if let (Some(limit), false) = (facts.cgroup_memory_limit, facts.gomemlimit_set) {
@@ -594,7 +603,7 @@ pub fn static_checks(facts: &TargetFacts, last: Option<&Sample>) -> Vec<StaticCh
         });
     }
     if let (Some(limit), Some(s)) = (facts.cgroup_memory_limit, last) {
-        if limit > 0 && s.rss as f64 >= 0.9 * limit as f64 {
+        if limit > 0 && s.rss as f64 >= policy.rss_near_cgroup_share * limit as f64 {
             checks.push(StaticCheck {
                 id: "rss-near-cgroup-limit",
                 message: format!(
@@ -899,7 +908,7 @@ mod tests {
             rss: 500 << 20,
             ..Sample::default()
         };
-        let ids: Vec<&str> = static_checks(&f, Some(&last))
+        let ids: Vec<&str> = static_checks(&f, Some(&last), &DriftPolicy::default())
             .iter()
             .map(|c| c.id)
             .collect();
@@ -915,7 +924,7 @@ mod tests {
         f.gomemlimit_set = true;
         f.gomaxprocs = Some(2);
         f.nofile_soft = Some(65536);
-        assert!(static_checks(&f, Some(&Sample::default())).is_empty());
+        assert!(static_checks(&f, Some(&Sample::default()), &DriftPolicy::default()).is_empty());
     }
 
     #[test]

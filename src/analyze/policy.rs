@@ -88,6 +88,33 @@ impl Default for StacksPolicy {
     }
 }
 
+/// How a rising series is told apart from a step, a sawtooth and a levelling-off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapePolicy {
+    /// A series is one step when a single jump between neighbouring points makes up this
+    /// share of its whole rise: a cache warming at once, a pool filling, not a leak.
+    pub step_share: f64,
+    /// Fewer points than this are never called a step: a sparse series (Go figures come
+    /// every few samples) jumps between every pair of points.
+    pub step_min_points: usize,
+    /// A fall between neighbours larger than this share of the range counts as a drop; two
+    /// drops in a rising series make a sawtooth (GC cycles on a growing heap).
+    pub drop_share: f64,
+    /// Levelling off: the slope of the last third is under this share of the slope before it.
+    pub levelling_ratio: f64,
+}
+
+impl Default for ShapePolicy {
+    fn default() -> Self {
+        ShapePolicy {
+            step_share: 0.7,
+            step_min_points: 6,
+            drop_share: 0.05,
+            levelling_ratio: 0.3,
+        }
+    }
+}
+
 /// Thresholds of `steady triage`. A series is drift when its robust slope, over the window
 /// after warm-up, adds up to at least the minimum growth (absolute and relative to where it
 /// started), most point pairs rise, and the change is not one step.
@@ -122,6 +149,18 @@ pub struct DriftPolicy {
     pub stuck_group_min: u64,
     /// Two growing series are one cause when their rates differ by less than this factor.
     pub consequence_ratio: f64,
+    /// Confidence grows with the points behind a verdict, full from this many (Go figures
+    /// come every 2 s, so a minute gives about 30; fewer leave room for chance).
+    pub confident_points: f64,
+    /// Deadline drift inferred from goroutines in IO wait, without a probe, is less certain
+    /// than a measured one: its confidence is scaled by this.
+    pub inferred_confidence: f64,
+    /// Confidence of a stuck goroutine group judged from wait ages, not from growth.
+    pub stuck_confidence: f64,
+    /// Static check: RSS at this share of the cgroup memory limit leaves the OOM killer one
+    /// burst away.
+    pub rss_near_cgroup_share: f64,
+    pub shape: ShapePolicy,
 }
 
 impl Default for DriftPolicy {
@@ -143,6 +182,11 @@ impl Default for DriftPolicy {
             io_wait_share_of_goroutines: 0.8,
             stuck_group_min: 50,
             consequence_ratio: 3.0,
+            confident_points: 10.0,
+            inferred_confidence: 0.6,
+            stuck_confidence: 0.8,
+            rss_near_cgroup_share: 0.9,
+            shape: ShapePolicy::default(),
         }
     }
 }

@@ -4,6 +4,8 @@
 /// Above this many points, every k-th is used for the O(n²) slope.
 const MAX_POINTS: usize = 600;
 
+use crate::analyze::policy::ShapePolicy;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// Rises (or falls) steadily.
@@ -50,7 +52,7 @@ impl Trend {
 }
 
 /// The median of pairwise slopes; None with fewer than three points or no time span.
-pub fn trend(points: &[(f64, f64)]) -> Option<Trend> {
+pub fn trend(points: &[(f64, f64)], policy: &ShapePolicy) -> Option<Trend> {
     if points.len() < 3 {
         return None;
     }
@@ -99,7 +101,7 @@ pub fn trend(points: &[(f64, f64)]) -> Option<Trend> {
         shape: Shape::Flat,
     };
     Some(Trend {
-        shape: shape(points, &trend),
+        shape: shape(points, &trend, policy),
         ..trend
     })
 }
@@ -114,7 +116,7 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-fn shape(points: &[(f64, f64)], t: &Trend) -> Shape {
+fn shape(points: &[(f64, f64)], t: &Trend, policy: &ShapePolicy) -> Shape {
     let total = t.last - t.first;
     let range = points.iter().map(|p| p.1).fold(f64::MIN, f64::max)
         - points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
@@ -126,12 +128,15 @@ fn shape(points: &[(f64, f64)], t: &Trend) -> Shape {
         .map(|w| w[1].1 - w[0].1)
         .fold(0.0, f64::max);
     // A sparse series (Go figures come every few samples) jumps between every pair of points.
-    if points.len() >= 6 && total > 0.0 && biggest_jump >= 0.7 * total {
+    if points.len() >= policy.step_min_points
+        && total > 0.0
+        && biggest_jump >= policy.step_share * total
+    {
         return Shape::Step;
     }
     let drops = points
         .windows(2)
-        .filter(|w| w[0].1 - w[1].1 > 0.05 * range)
+        .filter(|w| w[0].1 - w[1].1 > policy.drop_share * range)
         .count();
     if t.slope > 0.0 && drops >= 2 {
         return Shape::SawtoothRising;
@@ -141,7 +146,7 @@ fn shape(points: &[(f64, f64)], t: &Trend) -> Shape {
         if let (Some(early), Some(late)) =
             (trend_slope(&points[..cut]), trend_slope(&points[cut..]))
         {
-            if early > 0.0 && late < 0.3 * early {
+            if early > 0.0 && late < policy.levelling_ratio * early {
                 return Shape::LevellingOff;
             }
         }
@@ -171,6 +176,10 @@ fn trend_slope(points: &[(f64, f64)]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    fn fit(points: &[(f64, f64)]) -> Option<Trend> {
+        trend(points, &ShapePolicy::default())
+    }
+
     fn series(f: impl Fn(f64) -> f64, n: usize) -> Vec<(f64, f64)> {
         (0..n).map(|i| (i as f64, f(i as f64))).collect()
     }
@@ -182,7 +191,7 @@ mod tests {
 
     #[test]
     fn linear_growth() {
-        let t = trend(&series(|x| 100.0 + 2.0 * x + noise(x), 60)).unwrap();
+        let t = fit(&series(|x| 100.0 + 2.0 * x + noise(x), 60)).unwrap();
         assert!((t.slope - 2.0).abs() < 0.1, "{t:?}");
         assert!(t.rising_pairs > 0.95);
         assert_eq!(t.shape, Shape::Linear);
@@ -191,7 +200,7 @@ mod tests {
 
     #[test]
     fn step_is_not_a_drift() {
-        let t = trend(&series(
+        let t = fit(&series(
             |x| {
                 if x < 30.0 {
                     100.0 + noise(x)
@@ -208,14 +217,14 @@ mod tests {
     #[test]
     fn sawtooth_rising() {
         // GC-like waves: climbs 10 per second, drops back by 60 every 10 s, base rises 20.
-        let t = trend(&series(|x| 1000.0 + 2.0 * x + 10.0 * (x % 10.0), 60)).unwrap();
+        let t = fit(&series(|x| 1000.0 + 2.0 * x + 10.0 * (x % 10.0), 60)).unwrap();
         assert_eq!(t.shape, Shape::SawtoothRising, "{t:?}");
         assert!(t.slope > 0.0);
     }
 
     #[test]
     fn warm_up_then_flat_levels_off() {
-        let t = trend(&series(
+        let t = fit(&series(
             |x| {
                 if x < 20.0 {
                     10.0 * x
@@ -231,14 +240,14 @@ mod tests {
 
     #[test]
     fn noisy_flat() {
-        let t = trend(&series(|x| 500.0 + 5.0 * noise(x), 60)).unwrap();
+        let t = fit(&series(|x| 500.0 + 5.0 * noise(x), 60)).unwrap();
         assert!(t.slope.abs() < 0.2, "{t:?}");
         assert!((0.3..0.7).contains(&t.rising_pairs), "{t:?}");
     }
 
     #[test]
     fn too_few_points() {
-        assert!(trend(&[(0.0, 1.0), (1.0, 2.0)]).is_none());
-        assert!(trend(&[(0.0, 1.0), (0.0, 2.0), (0.0, 3.0)]).is_none());
+        assert!(fit(&[(0.0, 1.0), (1.0, 2.0)]).is_none());
+        assert!(fit(&[(0.0, 1.0), (0.0, 2.0), (0.0, 3.0)]).is_none());
     }
 }
