@@ -159,6 +159,11 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
             let began = Instant::now();
             match http::get(url, opts.timeout, 1 << 20) {
                 Ok(_) => sample.probe_seconds = Some(began.elapsed().as_secs_f64()),
+                // A request that ran out of time is the slowest of the tail, not a gap in it.
+                Err(http::FetchError::Timeout { .. }) => {
+                    sample.probe_seconds = Some(began.elapsed().as_secs_f64());
+                    sample.probe_failed = true;
+                }
                 Err(_) => sample.probe_failed = true,
             }
         }
