@@ -26,6 +26,7 @@ use crate::model::sample::{RecordLine, Sample, TargetFacts};
 use crate::parse::goroutines::parse_dump;
 use crate::parse::memstats::parse_memstats;
 use crate::render::progress::WaitBar;
+use crate::render::text::duration;
 use crate::render::{triage_json, triage_table};
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -143,7 +144,7 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
                     0,
                     format!(
                         "process {pid} exited {} into the window; judged the {} samples taken before",
-                        crate::render::text::duration(started.elapsed().as_secs_f64()),
+                        duration(started.elapsed().as_secs_f64()),
                         samples.len()
                     ),
                 );
@@ -188,6 +189,10 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
     Ok((facts, samples, extras))
 }
 
+/// Below this, samples would follow each other with no pause: a census of 20,000 descriptors
+/// takes about 100 ms.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
 const NO_GO_FIGURES: &str =
     "goroutines and runtime memory were not sampled, so only what /proc shows was judged (give the pprof address with --port or --url)";
 
@@ -202,15 +207,18 @@ fn is_gone(err: &anyhow::Error) -> bool {
 
 /// Refuses, before any waiting, a window that cannot hold enough samples to judge.
 fn check_window(opts: &TriageOptions, policy: &DriftPolicy) -> Result<()> {
-    let interval = opts.interval.as_secs_f64().max(0.001);
+    if opts.interval < MIN_INTERVAL {
+        bail!("--interval {} is shorter than one scan of a large process's /proc takes — use 100ms or more (1s is usual)", duration(opts.interval.as_secs_f64()));
+    }
+    let interval = opts.interval.as_secs_f64();
     let after_warmup =
         (opts.window.as_secs_f64() * (1.0 - policy.warmup_fraction) / interval).floor() as usize;
     if after_warmup < policy.min_samples {
         let needed = interval * policy.min_samples as f64 / (1.0 - policy.warmup_fraction);
         bail!(
-            "--window {:?} at --interval {:?} gives too few samples to judge drift — use --window {}s or more, or a shorter --interval",
-            opts.window,
-            opts.interval,
+            "--window {} at --interval {} gives too few samples to judge drift — use --window {}s or more, or a shorter --interval",
+            duration(opts.window.as_secs_f64()),
+            duration(interval),
             needed.ceil()
         );
     }
