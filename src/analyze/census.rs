@@ -245,6 +245,7 @@ impl Census {
             SocketRow::Netlink(s) => {
                 GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
             }
+            SocketRow::Other { label, .. } => GroupKey::plain(FdKind::SocketOther, label),
         };
         self.count_group(key, fds);
     }
@@ -264,7 +265,7 @@ impl Census {
         if unmatched > 0 {
             let key = GroupKey::plain(
                 FdKind::SocketOther,
-                "socket (not in tcp/udp/unix/netlink tables)",
+                "socket (not in this namespace's socket tables)",
             );
             self.count_group(key, unmatched);
         }

@@ -115,6 +115,12 @@ pub enum SocketRow {
     Inet(InetSocket),
     Unix(UnixSocket),
     Netlink(NetlinkSocket),
+    /// Raw IP and packet sockets: counted as `socket_other`, but named (`raw icmp`,
+    /// `packet`) rather than left unknown.
+    Other {
+        inode: u64,
+        label: String,
+    },
 }
 
 impl SocketRow {
@@ -123,6 +129,7 @@ impl SocketRow {
             SocketRow::Inet(s) => s.inode,
             SocketRow::Unix(s) => s.inode,
             SocketRow::Netlink(s) => s.inode,
+            SocketRow::Other { inode, .. } => *inode,
         }
     }
 }

@@ -103,6 +103,31 @@ pub fn parse_unix_row(line: &str) -> Option<UnixSocket> {
     })
 }
 
+/// A row of raw or raw6: the layout of udp, with the IP protocol number where the local port
+/// would be (1 icmp, 58 ipv6-icmp, 255 raw).
+pub fn parse_raw_row(line: &str) -> Option<(u64, String)> {
+    let row = parse_inet_row(InetProto::Udp, line)?;
+    let label = match row.local.port() {
+        1 => "raw icmp".to_string(),
+        6 => "raw tcp".to_string(),
+        17 => "raw udp".to_string(),
+        58 => "raw ipv6-icmp".to_string(),
+        255 => "raw ip".to_string(),
+        n => format!("raw protocol {n}"),
+    };
+    Some((row.inode, label))
+}
+
+/// A row of packet: `sk RefCnt Type Proto Iface R Rmem User Inode`.
+pub fn parse_packet_row(line: &str) -> Option<u64> {
+    let mut fields = line.split_ascii_whitespace();
+    let sk = fields.next()?;
+    if !sk.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    fields.nth(7)?.parse().ok()
+}
+
 /// A row of netlink: `sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode`.
 pub fn parse_netlink_row(line: &str) -> Option<NetlinkSocket> {
     let mut fields = line.split_ascii_whitespace();
@@ -240,6 +265,23 @@ mod tests {
             None
         );
         assert_eq!(parse_unix_row("0000: 00000002"), None);
+    }
+
+    #[test]
+    fn raw_and_packet_rows() {
+        let raw = "   1: 00000000:0001 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 48211 2 0000000000000000 0";
+        assert_eq!(parse_raw_row(raw), Some((48211, "raw icmp".to_string())));
+        let raw6 = "  58: 00000000000000000000000000000000:003A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 48212 2 0000000000000000 0";
+        assert_eq!(
+            parse_raw_row(raw6),
+            Some((48212, "raw ipv6-icmp".to_string()))
+        );
+        let packet = "ffff8f2b4a3c1000 3      3     0003   2     1     0      0   48213";
+        assert_eq!(parse_packet_row(packet), Some(48213));
+        assert_eq!(
+            parse_packet_row("sk       RefCnt Type Proto  Iface R Rmem   User   Inode"),
+            None
+        );
     }
 
     #[test]
