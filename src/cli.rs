@@ -70,7 +70,7 @@ timerfd, inotify, signalfd, pidfd, io_uring and other anon inodes), groups them 
 and remote endpoint, listeners by port, unix sockets by path, files by path or by directory) and holds the count \
 against RLIMIT_NOFILE and fs.nr_open.\n\nWith --over, scans twice and shows which groups grew, how fast, and when the \
 soft limit is reached at that rate.\n\nExit status: 1 when the count is at 80% of the soft limit or more, or grew \
-during --over; 0 otherwise; 2 on error."
+by 10 or more during --over; 0 otherwise; 2 on error."
     )]
     Fds(FdsArgs),
 

@@ -203,14 +203,30 @@ pub fn classify(
         } else {
             series(&|s| Some(s.rss_anon as f64))
         };
-        let live_trend = rising(&live, policy.memory_min_growth_bytes);
+        // NextGC moves only when a GC ends, and a growing heap collects less often: a short
+        // window can hold a single step of it. HeapAlloc moves with every allocation but
+        // carries garbage (a sawtooth); it stands in when in-use spans grow with it, which
+        // garbage alone does not make them do for long.
+        let mut what = if facts.is_go {
+            "live heap (after GC)"
+        } else {
+            "anonymous RSS"
+        };
+        let mut points = live.len();
+        let live_trend = rising(&live, policy.memory_min_growth_bytes).or_else(|| {
+            if !facts.is_go {
+                return None;
+            }
+            let alloc = series(&|s| s.heap_alloc.map(|v| v as f64));
+            let inuse = series(&|s| s.heap_inuse.map(|v| v as f64));
+            let t = rising(&alloc, policy.memory_min_growth_bytes)?;
+            rising(&inuse, policy.memory_min_growth_bytes)?;
+            what = "live heap (HeapAlloc, with in-use spans)";
+            points = alloc.len();
+            Some(t)
+        });
         if let Some(t) = &live_trend {
-            let mut v = verdict(
-                DriftKind::MemoryDrift,
-                t,
-                "bytes",
-                confidence(t, live.len()),
-            );
+            let mut v = verdict(DriftKind::MemoryDrift, t, "bytes", confidence(t, points));
             // memory.max is enforced on the cgroup's usage (page cache included), not on
             // this process's RSS; RSS stands in when the usage cannot be read.
             let used_now = samples
@@ -225,11 +241,6 @@ pub fn classify(
                 };
                 v.eta_seconds = eta(limit, used, t.slope);
             }
-            let what = if facts.is_go {
-                "live heap (after GC)"
-            } else {
-                "anonymous RSS"
-            };
             v.evidence.push(format!(
                 "{what} {} -> {} ({})",
                 mib(t.first),

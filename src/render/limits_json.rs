@@ -19,9 +19,9 @@ struct Document<'a> {
     open_fds: u64,
     usage_percent: Option<f64>,
     headroom_percent: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// null without --all, like every optional section of every command.
     all: Option<Vec<Named<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// null without --set-nofile.
     change: Option<Change>,
     notes: &'a [String],
 }

@@ -60,6 +60,10 @@ pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "never".to_string();
     }
+    // Under a second (an --interval, a probe), seconds would round to a misleading 0s.
+    if seconds > 0.0 && seconds < 0.9995 {
+        return format!("{}ms", (seconds * 1000.0).round());
+    }
     let s = seconds.max(0.0).round() as u64;
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
     match (d, h, m) {

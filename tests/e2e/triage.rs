@@ -146,8 +146,10 @@ fn a_growing_live_heap_is_memory_drift() {
     assert_eq!(primary(&doc), ["memory-drift"], "{:#?}", doc.verdicts);
     let m = find(&doc, "memory-drift");
     let mib_per_min = m.rate_per_min / 1024.0 / 1024.0;
+    // 120 MiB/min kept; the live heap is seen only as each GC ends (NextGC), in steps that
+    // a 15-second window catches two or three of, so the fitted rate lands within ±50%.
     assert!(
-        (90.0..150.0).contains(&mib_per_min),
+        (60.0..180.0).contains(&mib_per_min),
         "{mib_per_min} MiB/min: {m:?}"
     );
 }
