@@ -361,7 +361,6 @@ fn new_group(cur: &Current) -> GoroutineGroup {
     }
 }
 
-/// `goroutine 5 [chan receive, 8 minutes]:` (Go ≥1.23 may add `gp=… m=…` before the bracket).
 /// `kubectl logs --timestamps` puts an RFC 3339 time and a space before every line, the
 /// dump's included: `2026-11-23T03:23:20.123456789Z goroutine 1 [running]:`.
 fn strip_log_timestamp(line: &[u8]) -> &[u8] {
@@ -373,14 +372,20 @@ fn strip_log_timestamp(line: &[u8]) -> &[u8] {
     if !looks_like_time {
         return line;
     }
+    // The zone follows the seconds (index 19 on): `Z`, `+01:00` or `-05:00`.
     match line.iter().position(|&b| b == b' ') {
-        Some(space) if line[..space].ends_with(b"Z") || line[19..space].contains(&b'+') => {
+        Some(space)
+            if space > 19
+                && (line[..space].ends_with(b"Z")
+                    || line[19..space].iter().any(|&b| b == b'+' || b == b'-')) =>
+        {
             &line[space + 1..]
         }
         _ => line,
     }
 }
 
+/// `goroutine 5 [chan receive, 8 minutes]:` (Go ≥1.23 may add `gp=… m=…` before the bracket).
 fn parse_header(line: &[u8]) -> Option<(u64, &[u8])> {
     let rest = line.strip_prefix(b"goroutine ")?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -579,6 +584,18 @@ mod tests {
             .map(|l| format!("2026-11-23T03:23:20+01:00 {l}\n"))
             .collect();
         assert_eq!(parse(&offset, false).groups, plain.groups);
+        let west: String = GO122_LOGS
+            .lines()
+            .map(|l| format!("2026-11-23T03:23:20-05:00 {l}\n"))
+            .collect();
+        assert_eq!(parse(&west, false).groups, plain.groups);
+        // Lines that only start like a time are left alone, and never panic.
+        for line in [
+            "2026-11-23T03 goroutine 1 [running]:",
+            "2026-11-23TZ x yyyyyyyyyyy",
+        ] {
+            assert_eq!(strip_log_timestamp(line.as_bytes()), line.as_bytes());
+        }
     }
 
     #[test]
