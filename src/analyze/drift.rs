@@ -135,10 +135,8 @@ pub fn classify(
         ok.then_some(t)
     };
     // Fewer points, less certainty; Go figures come only every few samples.
-    let confidence = |t: &Trend, n: usize| {
-        ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0)
-            * (n as f64 / policy.confident_points).min(1.0)
-    };
+    let confidence =
+        |t: &Trend, n: usize| rise_certainty(t) * (n as f64 / policy.confident_points).min(1.0);
 
     if enough {
         let fds = series(&|s| Some(s.fds as f64));
@@ -207,26 +205,25 @@ pub fn classify(
         // window can hold a single step of it. HeapAlloc moves with every allocation but
         // carries garbage (a sawtooth); it stands in when in-use spans grow with it, which
         // garbage alone does not make them do for long.
-        let mut what = if facts.is_go {
+        let what = if facts.is_go {
             "live heap (after GC)"
         } else {
             "anonymous RSS"
         };
-        let mut points = live.len();
-        let live_trend = rising(&live, policy.memory_min_growth_bytes).or_else(|| {
-            if !facts.is_go {
-                return None;
-            }
-            let alloc = series(&|s| s.heap_alloc.map(|v| v as f64));
-            let inuse = series(&|s| s.heap_inuse.map(|v| v as f64));
-            let t = rising(&alloc, policy.memory_min_growth_bytes)?;
-            rising(&inuse, policy.memory_min_growth_bytes)?;
-            what = "live heap (HeapAlloc, with in-use spans)";
-            points = alloc.len();
-            Some(t)
-        });
-        if let Some(t) = &live_trend {
-            let mut v = verdict(DriftKind::MemoryDrift, t, "bytes", confidence(t, points));
+        let memory = rising(&live, policy.memory_min_growth_bytes)
+            .map(|t| (t, what, live.len()))
+            .or_else(|| {
+                if !facts.is_go {
+                    return None;
+                }
+                let alloc = series(&|s| s.heap_alloc.map(|v| v as f64));
+                let inuse = series(&|s| s.heap_inuse.map(|v| v as f64));
+                let t = rising(&alloc, policy.memory_min_growth_bytes)?;
+                rising(&inuse, policy.memory_min_growth_bytes)?;
+                Some((t, "live heap (HeapAlloc, with in-use spans)", alloc.len()))
+            });
+        if let Some((t, what, points)) = memory {
+            let mut v = verdict(DriftKind::MemoryDrift, &t, "bytes", confidence(&t, points));
             // memory.max is enforced on the cgroup's usage (page cache included), not on
             // this process's RSS; RSS stands in when the usage cannot be read.
             let used_now = samples
@@ -245,7 +242,7 @@ pub fn classify(
                 "{what} {} -> {} ({})",
                 mib(t.first),
                 mib(t.last),
-                shape_word(t)
+                shape_word(&t)
             ));
             verdicts.push(v);
         }
@@ -295,6 +292,11 @@ pub fn classify(
         judged: enough,
         notes: extras.notes.clone(),
     }
+}
+
+/// 0 for a series that rises in half its point pairs (noise), 1 for one that rises in all.
+fn rise_certainty(t: &Trend) -> f64 {
+    ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0)
 }
 
 /// Live heap after the last GC: NextGC / 2 under the default GOGC=100, which does not swing
@@ -406,12 +408,7 @@ fn deadline(
             && summary.p99_last - summary.p99_first >= policy.probe_min_increase_seconds
             && t.slope > 0.0
         {
-            let mut v = verdict(
-                DriftKind::DeadlineDrift,
-                &t,
-                "seconds",
-                ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0),
-            );
+            let mut v = verdict(DriftKind::DeadlineDrift, &t, "seconds", rise_certainty(&t));
             v.current = summary.p99_last;
             v.evidence.push(format!(
                 "probe p99 {:.0} ms -> {:.0} ms, p50 {:.0} ms -> {:.0} ms",
@@ -440,7 +437,7 @@ fn deadline(
             DriftKind::DeadlineDrift,
             &t,
             "goroutines in IO wait",
-            ((t.rising_pairs - 0.5) / 0.5).clamp(0.0, 1.0) * policy.inferred_confidence,
+            rise_certainty(&t) * policy.inferred_confidence,
         );
         v.inferred = true;
         v.evidence.push(format!(
