@@ -201,14 +201,6 @@ pub fn next_steps(card: &Card, pid: Option<i32>) -> Vec<NextStep> {
         .collect()
 }
 
-/// Just the commands, runnable as they are.
-pub fn commands(card: &Card, pid: Option<i32>) -> Vec<String> {
-    next_steps(card, pid)
-        .into_iter()
-        .map(|s| s.command)
-        .collect()
-}
-
 pub fn actions(card: &Card, pid: Option<i32>) -> Vec<String> {
     let pid = pid.map_or_else(|| "PID".to_string(), |p| p.to_string());
     card.stop_the_bleeding
@@ -220,6 +212,13 @@ pub fn actions(card: &Card, pid: Option<i32>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn commands(card: &Card, pid: Option<i32>) -> Vec<String> {
+        next_steps(card, pid)
+            .into_iter()
+            .map(|s| s.command)
+            .collect()
+    }
 
     #[test]
     fn every_kind_has_a_card_and_commands_fill_the_pid() {

@@ -249,11 +249,12 @@ fn diff(
         view(&opts.view),
         &HeapPolicy::default(),
     )?;
-    if folded_only {
-    } else if output.json {
-        heap_json::write_diff(&report, out)?;
-    } else {
-        heap_table::write_diff(&report, output.style, out)?;
+    if !folded_only {
+        if output.json {
+            heap_json::write_diff(&report, out)?;
+        } else {
+            heap_table::write_diff(&report, output.style, out)?;
+        }
     }
     Ok(if report.grew {
         Outcome::Found

@@ -333,40 +333,39 @@ fn final_goroutines(endpoint: &Endpoint, timeout: Duration) -> Extras {
 /// Only loopback is probed: the URL must be plain http:// to 127.0.0.0/8, [::1] or
 /// localhost, with no user part (`http://127.0.0.1@elsewhere/` is elsewhere).
 fn check_loopback(url: &str) -> Result<()> {
-    if loopback_host(url).is_none() {
+    if !is_loopback_url(url) {
         bail!("--probe must be a plain http:// URL on loopback (127.0.0.1, localhost or [::1]), e.g. http://127.0.0.1:8080/healthz: steady only times requests on this machine");
     }
     Ok(())
 }
 
-fn loopback_host(url: &str) -> Option<&str> {
-    let rest = url
+fn is_loopback_url(url: &str) -> bool {
+    let Some(rest) = url
         .get(..7)
         .filter(|s| s.eq_ignore_ascii_case("http://"))
-        .map(|_| &url[7..])?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.contains('@') {
-        return None;
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => {
-            let (addr, port) = v6.split_once(']')?;
-            if !(port.is_empty() || port.starts_with(':')) {
-                return None;
-            }
-            return addr
-                .parse::<std::net::Ipv6Addr>()
-                .ok()
-                .filter(|a| a.is_loopback())
-                .map(|_| authority);
-        }
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        .map(|_| &url[7..])
+    else {
+        return false;
     };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|a| a.is_loopback());
-    loopback.then_some(host)
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').is_some_and(|(addr, port)| {
+            (port.is_empty() || port.starts_with(':'))
+                && addr
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|a| a.is_loopback())
+        }),
+        None => {
+            let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+            host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|a| a.is_loopback())
+        }
+    }
 }
 
 /// Appends the facts (once, for a new file) and every sample as JSON lines.
@@ -465,7 +464,7 @@ fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>, Extras)> {
 
 #[cfg(test)]
 mod tests {
-    use super::loopback_host;
+    use super::is_loopback_url;
 
     #[test]
     fn only_loopback_is_probed() {
@@ -477,7 +476,7 @@ mod tests {
             "http://[::1]:8080/x",
             "http://127.0.0.1",
         ] {
-            assert!(loopback_host(ok).is_some(), "{ok}");
+            assert!(is_loopback_url(ok), "{ok}");
         }
         for bad in [
             "http://127.0.0.1@evil.example/x",
@@ -489,7 +488,7 @@ mod tests {
             "127.0.0.1:8080",
             "http://localhost.evil.example/",
         ] {
-            assert!(loopback_host(bad).is_none(), "{bad}");
+            assert!(!is_loopback_url(bad), "{bad}");
         }
     }
 }

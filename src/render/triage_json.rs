@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::analyze::drift::TriageReport;
-use crate::analyze::runbook::{card, commands, next_steps};
+use crate::analyze::runbook::{card, next_steps};
 use crate::render::fds_json::round2;
 use crate::render::runbook::StepJson;
 use crate::render::SCHEMA_VERSION;
@@ -82,7 +82,8 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
         verdicts: report
             .verdicts
             .iter()
-            .map(|v| VerdictJson {
+            .map(|v| (v, next_steps(card(v.kind), Some(pid))))
+            .map(|(v, steps)| VerdictJson {
                 kind: v.kind.name(),
                 rate_per_min: round2(v.rate_per_min),
                 unit: v.unit,
@@ -94,11 +95,8 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
                 evidence: &v.evidence,
                 consequence_of: v.consequence_of.map(|k| k.name()),
                 inferred: v.inferred,
-                next_commands: commands(card(v.kind), Some(pid)),
-                next_steps: next_steps(card(v.kind), Some(pid))
-                    .into_iter()
-                    .map(StepJson::from)
-                    .collect(),
+                next_commands: steps.iter().map(|s| s.command.clone()).collect(),
+                next_steps: steps.into_iter().map(StepJson::from).collect(),
             })
             .collect(),
         checks: report
