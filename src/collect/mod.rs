@@ -1,6 +1,7 @@
 //! All I/O against the target: /proc and the clock. Returns model data; procfs types stay here.
 
 pub mod caps;
+pub mod census_scan;
 pub mod clock;
 pub mod endpoint;
 pub mod exe;
