@@ -378,6 +378,19 @@ pub struct TriageArgs {
     /// The loopback port that serves /debug/pprof
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
+
+    /// Force a GC before each Go sample, so memory is judged on exact live figures even when
+    /// the target collects rarely (costs the target a full GC each time)
+    #[arg(long, conflicts_with = "from")]
+    pub gc: bool,
+
+    /// Sample the whole window even when a verdict is sure sooner
+    #[arg(long, conflicts_with = "from")]
+    pub full_window: bool,
+
+    /// With --from: judge every window of this width along the recording, one line per offset
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "from")]
+    pub sliding: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -125,6 +125,9 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
                 .map(Endpoint::from_url)
                 .or(args.port.map(Endpoint::from_port)),
             timeout: global.timeout,
+            gc: args.gc,
+            full_window: args.full_window,
+            sliding: args.sliding,
         }),
         Command::Runbook(args) => Job::Runbook {
             kind: args.kind,

@@ -8,6 +8,8 @@ pub enum Outcome {
     Steady,
     /// Drift, a leak or a near-full limit found.
     Found,
+    /// Judged, but not to the end: the target exited mid-window with nothing found.
+    Incomplete,
 }
 
 pub const TROUBLE: u8 = 2;
@@ -17,6 +19,7 @@ impl From<Outcome> for ExitCode {
         match outcome {
             Outcome::Steady => ExitCode::SUCCESS,
             Outcome::Found => ExitCode::from(1),
+            Outcome::Incomplete => ExitCode::from(TROUBLE),
         }
     }
 }

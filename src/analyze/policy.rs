@@ -157,6 +157,26 @@ pub struct DriftPolicy {
     pub inferred_confidence: f64,
     /// Confidence of a stuck goroutine group judged from wait ages, not from growth.
     pub stuck_confidence: f64,
+    /// Identity: goroutines that sat in the same lock wait (or unreceived send) in two dumps
+    /// this many seconds apart waited the whole of it. Twenty seconds on a mutex is already
+    /// far past any request deadline.
+    pub stuck_identity_min_seconds: f64,
+    /// Confidence of a pile-up proven stuck by identity: the same goroutines did not move.
+    pub stuck_identity_confidence: f64,
+    /// The `?debug=2` dumps behind the identity proof stop the target's world for a time that
+    /// grows with the goroutine count: never fetched at or above this many goroutines.
+    pub identity_max_goroutines: u64,
+    /// The live heap changes only when a GC ends, so memory is judged on one point per GC
+    /// cycle, and only with at least this many cycles in the window: fewer cannot tell a
+    /// trend from one cache fill.
+    pub min_gc_cycles: u64,
+    /// Judging after every sample: a verdict this sure, on at least `early_min_points`
+    /// points, `early_min_seconds` into the window, the same primary kind in
+    /// `early_stable_judgements` judgements running, ends the window early.
+    pub early_confidence: f64,
+    pub early_min_points: usize,
+    pub early_min_seconds: f64,
+    pub early_stable_judgements: usize,
     /// Static check: RSS at this share of the cgroup memory limit leaves the OOM killer one
     /// burst away.
     pub rss_near_cgroup_share: f64,
@@ -185,6 +205,14 @@ impl Default for DriftPolicy {
             confident_points: 10.0,
             inferred_confidence: 0.6,
             stuck_confidence: 0.8,
+            stuck_identity_min_seconds: 20.0,
+            stuck_identity_confidence: 0.95,
+            identity_max_goroutines: 10_000,
+            min_gc_cycles: 4,
+            early_confidence: 0.9,
+            early_min_points: 10,
+            early_min_seconds: 15.0,
+            early_stable_judgements: 3,
             rss_near_cgroup_share: 0.9,
             shape: ShapePolicy::default(),
         }

@@ -16,6 +16,18 @@ pub fn wait(total: Duration, mut tick: impl FnMut(Duration)) {
     }
 }
 
+/// Like `wait`, but `tick` returning false ends the wait at once (Ctrl-C, a verdict).
+pub fn wait_while(total: Duration, mut tick: impl FnMut(Duration) -> bool) {
+    let start = Instant::now();
+    loop {
+        let elapsed = start.elapsed();
+        if !tick(elapsed) || elapsed >= total {
+            return;
+        }
+        thread::sleep((total - elapsed).min(Duration::from_millis(100)));
+    }
+}
+
 /// Seconds since the epoch, as data for snapshots and samples.
 pub fn now_unix() -> f64 {
     std::time::SystemTime::now()

@@ -38,6 +38,8 @@ pub fn read_facts(
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64)),
         is_go: go.is_some(),
         probe_url: probe_url.map(str::to_string),
+        gogc: env.as_ref().and_then(|e| e.gogc.clone()),
+        forced_gc: false,
     })
 }
 

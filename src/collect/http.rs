@@ -102,6 +102,49 @@ pub fn get_tail(
     })
 }
 
+/// GET `url` and hand each line (without its newline) to `visit` as it arrives, in memory
+/// that does not grow with the answer: a line longer than `MAX_LINE` is cut there.
+pub fn get_lines(
+    url: &str,
+    timeout: Duration,
+    max_bytes: u64,
+    mut visit: impl FnMut(&str),
+) -> Result<(), FetchError> {
+    const MAX_LINE: usize = 64 << 10;
+    let mut response = request(url, timeout)?;
+    let mut reader = response.body_mut().with_config().limit(max_bytes).reader();
+    let mut line: Vec<u8> = Vec::with_capacity(256);
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => {
+                return Err(match ureq::Error::from(err) {
+                    ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge {
+                        url: url.to_string(),
+                        limit: max_bytes,
+                    },
+                    other => classify(url, timeout, other),
+                })
+            }
+        };
+        for &b in &chunk[..n] {
+            if b == b'\n' {
+                visit(&String::from_utf8_lossy(&line));
+                line.clear();
+            } else if line.len() < MAX_LINE {
+                line.push(b);
+            }
+        }
+    }
+    if !line.is_empty() {
+        visit(&String::from_utf8_lossy(&line));
+    }
+    Ok(())
+}
+
 /// The part of `heap?debug=1` worth keeping: the `# runtime.MemStats` trailer, PauseNs and
 /// all, is a few KiB; the sample lines before it can run to megabytes.
 pub const MEMSTATS_TAIL: usize = 64 << 10;

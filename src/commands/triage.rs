@@ -1,38 +1,32 @@
 //! `steady triage PID [--window 60s] [--interval 1s] [--probe URL] [--record FILE]` and
-//! `steady triage --from FILE`.
+//! `steady triage --from FILE [--sliding 60s]`.
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::analyze::census::FdCensus;
-use crate::analyze::drift::{classify, Extras};
-use crate::analyze::policy::{DriftPolicy, FdPolicy, StacksPolicy};
+use crate::analyze::drift::{classify, sliding_windows, DriftKind, Extras, TriageReport};
+use crate::analyze::policy::{DriftPolicy, StacksPolicy};
 use crate::analyze::stacks::{goroutine_report, GroupFilter};
-use crate::collect::census_scan::take_census;
 use crate::collect::endpoint::{self, Endpoint};
 use crate::collect::facts::read_facts;
 use crate::collect::goroutines::{fetch_goroutines, GoroutineFetch};
 use crate::collect::http;
-use crate::collect::memory::{read_cgroup_memory, read_proc_memory};
+use crate::collect::interrupt;
 use crate::collect::process::Target;
-use crate::collect::{clock, tasks};
+use crate::collect::sampler::{Event, Sampler, SamplerConfig};
 use crate::commands::Output;
 use crate::exit::Outcome;
-use crate::model::sample::{RecordLine, Sample, TargetFacts};
-use crate::parse::goroutines::parse_dump;
-use crate::parse::memstats::parse_memstats;
+use crate::model::sample::{GoroutineSnapshot, RecordLine, Sample, TargetFacts};
 use crate::render::progress::WaitBar;
+use crate::render::runbook::measured;
 use crate::render::text::duration;
 use crate::render::{triage_json, triage_table};
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
-/// Go figures cost the target CPU (each fetch walks its goroutines or heap buckets), so they
-/// are taken at most this often, never with a stop-the-world dump.
-const GO_PERIOD: Duration = Duration::from_secs(2);
 const MAX_GO_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, Clone)]
@@ -46,30 +40,59 @@ pub struct TriageOptions {
     pub from: Option<PathBuf>,
     pub endpoint: Option<Endpoint>,
     pub timeout: Duration,
+    /// Force a GC before each MemStats read.
+    pub gc: bool,
+    /// Sample the whole window even when a verdict is sure sooner.
+    pub full_window: bool,
+    /// With --from: judge every window of this width along the recording.
+    pub sliding: Option<Duration>,
+}
+
+/// What a live window or a recording gave to judge.
+struct Taken {
+    facts: TargetFacts,
+    samples: Vec<Sample>,
+    extras: Extras,
+    stopped_early: Option<String>,
 }
 
 pub fn run(opts: &TriageOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
     let policy = DriftPolicy::default();
-    let (facts, samples, extras) = match (&opts.from, opts.pid) {
+    let taken = match (&opts.from, opts.pid) {
         (Some(_), Some(pid)) => {
             bail!("give either PID {pid} to sample or --from FILE to judge a recording, not both")
         }
-        (Some(path), None) => read_recording(path)?,
+        (Some(path), None) => {
+            let taken = read_recording(path)?;
+            if let Some(width) = opts.sliding {
+                return slide(&taken, width, opts.interval, &policy, output, out);
+            }
+            taken
+        }
         (None, Some(pid)) => {
+            if opts.sliding.is_some() {
+                bail!("--sliding judges a recording: give it with --from FILE (record one with --record)");
+            }
             check_window(opts, &policy)?;
-            sample_live(pid, opts)?
+            sample_live(pid, opts, &policy)?
         }
         (None, None) => bail!("give a PID to sample, or a recording with --from FILE"),
     };
-    let report = classify(&facts, &samples, &extras, &policy);
+    let mut report = classify(&taken.facts, &taken.samples, &taken.extras, &policy);
+    report.stopped_early = taken.stopped_early;
     if !report.judged {
-        let gone = extras
-            .notes
-            .first()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default();
+        if taken.extras.exited {
+            bail!(
+                "process {} exited after {}; nothing judged ({} samples, at least {} needed after the first {:.0}% of the window)",
+                taken.facts.pid,
+                duration(report.window_seconds),
+                report.samples,
+                policy.min_samples,
+                policy.warmup_fraction * 100.0
+            );
+        }
         bail!(
-            "only {} samples over {:.0}s{gone}: too few to judge drift (at least {} after the first {:.0}% of the window) — sample longer with --window, or more often with --interval",
+            "only {} samples over {:.0}s: too few to judge drift (at least {} after the first {:.0}% of the window) — sample longer with --window, or more often with --interval",
             report.samples,
             report.window_seconds,
             policy.min_samples,
@@ -77,23 +100,71 @@ pub fn run(opts: &TriageOptions, output: &Output, out: &mut impl Write) -> Resul
         );
     }
     if output.json {
-        triage_json::write(&report, out)?;
+        triage_json::write(&report, taken.extras.exited, out)?;
     } else {
-        triage_table::write(&report, output.style, out)?;
+        triage_table::write(&report, taken.extras.exited, output.style, out)?;
     }
-    Ok(if report.verdicts.is_empty() {
-        Outcome::Steady
-    } else {
+    Ok(if !report.verdicts.is_empty() {
         Outcome::Found
+    } else if taken.extras.exited {
+        // Nothing grew before it died, but a process that is gone is not steady.
+        Outcome::Incomplete
+    } else {
+        Outcome::Steady
     })
 }
 
-fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sample>, Extras)> {
+fn slide(
+    taken: &Taken,
+    width: Duration,
+    interval: Duration,
+    policy: &DriftPolicy,
+    output: &Output,
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    let span = match (taken.samples.first(), taken.samples.last()) {
+        (Some(a), Some(b)) => b.t - a.t,
+        _ => 0.0,
+    };
+    if span + 1e-6 < width.as_secs_f64() {
+        bail!(
+            "the recording spans {}, shorter than --sliding {}: give a narrower window",
+            duration(span),
+            duration(width.as_secs_f64())
+        );
+    }
+    let windows = sliding_windows(
+        &taken.facts,
+        &taken.samples,
+        width.as_secs_f64(),
+        interval.as_secs_f64().max(1.0),
+        policy,
+    );
+    if output.json {
+        triage_json::write_sliding(&taken.facts, width.as_secs_f64(), &windows, out)?;
+    } else {
+        triage_table::write_sliding(&taken.facts, width.as_secs_f64(), &windows, out)?;
+    }
+    Ok(if windows.iter().any(|w| w.kind.is_some()) {
+        Outcome::Found
+    } else {
+        Outcome::Steady
+    })
+}
+
+fn sample_live(pid: i32, opts: &TriageOptions, policy: &DriftPolicy) -> Result<Taken> {
     if let Some(url) = &opts.probe {
         check_loopback(url)?;
+        // A probe that fails now would fail every sample and leave the latency unjudged.
+        http::get(url, opts.timeout, 1 << 20).map_err(|err| {
+            anyhow::anyhow!(
+                "--probe fails before the window starts: {err} (fix the URL, or leave --probe out)"
+            )
+        })?;
     }
     let target = Target::open(pid, &opts.proc_root)?;
-    let facts = read_facts(&target, Path::new(CGROUP_ROOT), opts.probe.as_deref())?;
+    let mut facts = read_facts(&target, Path::new(CGROUP_ROOT), opts.probe.as_deref())?;
+    facts.forced_gc = opts.gc && facts.is_go;
     let mut notes = Vec::new();
     let endpoint = match (&opts.endpoint, facts.is_go) {
         (Some(e), _) => {
@@ -110,70 +181,118 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
         },
         (None, false) => None,
     };
+    if opts.gc && endpoint.is_none() {
+        bail!("--gc forces GC cycles through the pprof endpoint, and PID {pid} has none steady can reach — give it with --port or --url, or leave --gc out");
+    }
     let mut recorder = match &opts.record {
         Some(path) => Some(Recorder::open(path, &facts)?),
         None => None,
     };
-    let fd_policy = FdPolicy::default();
-    let steps = (opts.window.as_secs_f64() / opts.interval.as_secs_f64().max(0.001))
-        .round()
-        .max(1.0) as u32;
     let bar = WaitBar::new(
         opts.window,
-        &format!("sampling PID {pid} every {:?}", opts.interval),
+        &format!(
+            "sampling PID {pid} every {:?} · Ctrl-C judges now",
+            opts.interval
+        ),
     );
-    let started = Instant::now();
-    let go_every = (GO_PERIOD.as_secs_f64() / opts.interval.as_secs_f64().max(0.001))
-        .ceil()
-        .max(1.0) as u32;
-    let mut samples = Vec::new();
-    let (mut go_tries, mut go_fetched) = (0, 0);
-    for step in 0..=steps {
-        let due = opts.interval * step;
-        clock::wait(due.saturating_sub(started.elapsed()), |_| {
-            bar.set(started.elapsed())
-        });
-        let taken =
-            take_census(&target, &fd_policy).and_then(|census| sample_proc(&target, census));
-        let mut sample = match taken {
-            Ok(sample) => sample,
+    let config = SamplerConfig {
+        window: opts.window,
+        interval: opts.interval,
+        timeout: opts.timeout,
+        probe: opts.probe.clone(),
+        endpoint: endpoint.clone(),
+        force_gc: facts.forced_gc,
+        identity_max_goroutines: policy.identity_max_goroutines,
+        identity_min_group: policy.stuck_group_min,
+    };
+    interrupt::catch_next();
+    let mut sampler = Sampler::new(&target, config, |elapsed| {
+        bar.set(elapsed);
+        !interrupt::interrupted()
+    });
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut snapshots: Vec<GoroutineSnapshot> = Vec::new();
+    let mut leading: Vec<Option<DriftKind>> = Vec::new();
+    let mut stopped_early = None;
+    let mut exited = false;
+    while let Some(event) = sampler.next() {
+        let sample = match event {
+            Ok(Event::Sample(sample)) => sample,
+            Ok(Event::Goroutines(snapshot)) => {
+                if let Some(r) = recorder.as_mut() {
+                    r.append(&RecordLine::Goroutines(snapshot.clone()))?;
+                }
+                keep_first_and_latest(&mut snapshots, snapshot);
+                continue;
+            }
             // An exit (a crash, the OOM killer) ends the window; what came before it is
             // still worth judging.
             Err(err) if is_gone(&err) && !samples.is_empty() => {
+                exited = true;
                 notes.insert(
                     0,
                     format!(
                         "process {pid} exited {} into the window; judged the {} samples taken before",
-                        duration(started.elapsed().as_secs_f64()),
+                        duration(sampler.elapsed().as_secs_f64()),
                         samples.len()
                     ),
                 );
                 break;
             }
+            Err(err) if is_gone(&err) => {
+                bail!("process {pid} exited before the first sample; nothing judged")
+            }
             Err(err) => return Err(err),
         };
-        if let (Some(e), true) = (&endpoint, step % go_every == 0 || step == steps) {
-            go_tries += 1;
-            go_fetched += usize::from(sample_go(e, opts.timeout, &mut sample));
-        }
-        if let Some(url) = &opts.probe {
-            let began = Instant::now();
-            match http::get(url, opts.timeout, 1 << 20) {
-                Ok(_) => sample.probe_seconds = Some(began.elapsed().as_secs_f64()),
-                // A request that ran out of time is the slowest of the tail, not a gap in it.
-                Err(http::FetchError::Timeout { .. }) => {
-                    sample.probe_seconds = Some(began.elapsed().as_secs_f64());
-                    sample.probe_failed = true;
-                }
-                Err(_) => sample.probe_failed = true,
-            }
-        }
         if let Some(r) = recorder.as_mut() {
-            r.append(&sample)?;
+            r.append(&RecordLine::Sample(sample.clone()))?;
         }
         samples.push(sample);
-        bar.set(started.elapsed());
+        let elapsed = sampler.elapsed().as_secs_f64();
+        if elapsed < policy.early_min_seconds {
+            continue;
+        }
+        let so_far = Extras {
+            goroutine_snapshots: snapshots.clone(),
+            ..Extras::default()
+        };
+        let report = classify(&facts, &samples, &so_far, policy);
+        bar.say(&format!(
+            "sampling PID {pid} · {} · Ctrl-C judges now",
+            hypothesis(&report)
+        ));
+        if opts.full_window {
+            continue;
+        }
+        leading.push(
+            report
+                .verdicts
+                .iter()
+                .find(|v| v.consequence_of.is_none() && v.confidence >= policy.early_confidence)
+                .map(|v| v.kind),
+        );
+        if let Some(kind) = sure(&leading, policy.early_stable_judgements) {
+            stopped_early = Some(format!(
+                "stopped after {} of {}: {} held at {:.0}% confidence or more for {} judgements running (--full-window samples it all)",
+                duration(elapsed),
+                duration(opts.window.as_secs_f64()),
+                kind.name(),
+                policy.early_confidence * 100.0,
+                policy.early_stable_judgements
+            ));
+            break;
+        }
     }
+    let (go_tries, go_fetched) = (sampler.go_tries, sampler.go_fetched);
+    drop(sampler);
+    if interrupt::interrupted() && stopped_early.is_none() && !exited {
+        stopped_early = Some(format!(
+            "Ctrl-C after {}: judged the {} samples taken so far",
+            duration(samples.last().map_or(0.0, |s| s.t) - samples.first().map_or(0.0, |s| s.t)),
+            samples.len()
+        ));
+    }
+    interrupt::release();
     bar.finish();
     if go_tries > 0 && go_fetched == 0 {
         notes.push(format!(
@@ -182,11 +301,45 @@ fn sample_live(pid: i32, opts: &TriageOptions) -> Result<(TargetFacts, Vec<Sampl
         ));
     }
     let mut extras = match &endpoint {
-        Some(e) if go_fetched > 0 => final_goroutines(e, opts.timeout),
+        Some(e) if go_fetched > 0 && !exited => final_goroutines(e, opts.timeout),
         _ => Extras::default(),
     };
     extras.notes = notes;
-    Ok((facts, samples, extras))
+    extras.goroutine_snapshots = snapshots;
+    extras.exited = exited;
+    Ok(Taken {
+        facts,
+        samples,
+        extras,
+        stopped_early,
+    })
+}
+
+/// The kind every one of the last `runs` judgements led with, when they agree.
+fn sure(leading: &[Option<DriftKind>], runs: usize) -> Option<DriftKind> {
+    let last = leading.get(leading.len().checked_sub(runs)?..)?;
+    let kind = (*last.first()?)?;
+    last.iter().all(|k| *k == Some(kind)).then_some(kind)
+}
+
+/// What the progress bar says while the window runs: the leading verdict so far.
+fn hypothesis(report: &TriageReport) -> String {
+    match report.verdicts.iter().find(|v| v.consequence_of.is_none()) {
+        Some(v) => format!(
+            "leading: {} {} ({:.0}%)",
+            v.kind.name(),
+            measured(v),
+            v.confidence * 100.0
+        ),
+        None => "nothing growing so far".to_string(),
+    }
+}
+
+fn keep_first_and_latest(snapshots: &mut Vec<GoroutineSnapshot>, snapshot: GoroutineSnapshot) {
+    if snapshots.len() >= 2 {
+        snapshots.pop();
+    }
+    snapshots.push(snapshot);
 }
 
 /// Below this, samples would follow each other with no pause: a census of 20,000 descriptors
@@ -225,88 +378,6 @@ fn check_window(opts: &TriageOptions, policy: &DriftPolicy) -> Result<()> {
     Ok(())
 }
 
-fn sample_proc(target: &Target, census: FdCensus) -> Result<Sample> {
-    let memory = read_proc_memory(target)?;
-    let (cpu_seconds, threads) = tasks::read_cpu_and_threads(target)?;
-    let mut groups: Vec<(String, u64)> = census
-        .groups
-        .iter()
-        .map(|g| {
-            let state = g
-                .key
-                .state
-                .as_deref()
-                .map(|s| format!(" {s}"))
-                .unwrap_or_default();
-            let arrow = if g.key.direction == Some(crate::analyze::census::Direction::Outbound) {
-                " -> "
-            } else {
-                " "
-            };
-            (
-                format!("{}{state}{arrow}{}", g.key.kind.name(), g.key.target),
-                g.count,
-            )
-        })
-        .collect();
-    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
-    groups.truncate(20);
-    Ok(Sample {
-        t: clock::now_unix(),
-        rss: memory.vm_rss,
-        rss_anon: memory.rss_anon,
-        rss_file: memory.rss_file,
-        threads,
-        cpu_seconds,
-        fds: census.total,
-        fds_by_kind: crate::model::fd::FdKind::ALL
-            .iter()
-            .filter(|k| census.by_kind[k.index()] > 0)
-            .map(|k| (k.name().to_string(), census.by_kind[k.index()]))
-            .collect(),
-        fd_groups: groups.into_iter().collect(),
-        cgroup_usage: read_cgroup_memory(target, Path::new(CGROUP_ROOT)).and_then(|c| c.usage),
-        ..Sample::default()
-    })
-}
-
-/// The goroutine count (with how many wait on I/O) from ?debug=1, and MemStats from
-/// heap?debug=1: neither stops the world for long. A failed fetch leaves the fields empty.
-fn sample_go(endpoint: &Endpoint, timeout: Duration, sample: &mut Sample) -> bool {
-    if let Ok(page) = http::get(&endpoint.url("goroutine?debug=1"), timeout, MAX_GO_BYTES) {
-        if let Ok(dump) = parse_dump(page.body.as_slice(), "goroutines", false) {
-            sample.goroutines = Some(dump.total);
-            let io_wait = dump
-                .groups
-                .iter()
-                .filter(|g| {
-                    g.frames
-                        .iter()
-                        .any(|f| f.function == "internal/poll.runtime_pollWait")
-                })
-                .map(|g| g.count)
-                .sum();
-            sample.goroutines_io_wait = Some(io_wait);
-        }
-    }
-    if let Ok(page) = http::get_tail(
-        &endpoint.url("heap?debug=1"),
-        timeout,
-        http::MEMSTATS_TAIL,
-        MAX_GO_BYTES,
-    ) {
-        if let Some(m) = parse_memstats(&String::from_utf8_lossy(&page.body)) {
-            sample.heap_alloc = Some(m.heap_alloc);
-            sample.heap_inuse = Some(m.heap_inuse);
-            sample.heap_idle = Some(m.heap_idle);
-            sample.heap_released = Some(m.heap_released);
-            sample.next_gc = Some(m.next_gc);
-            sample.stack_inuse = Some(m.stack_inuse);
-        }
-    }
-    sample.goroutines.is_some() || sample.heap_alloc.is_some()
-}
-
 fn final_goroutines(endpoint: &Endpoint, timeout: Duration) -> Extras {
     let fetch = GoroutineFetch {
         timeout,
@@ -324,7 +395,7 @@ fn final_goroutines(endpoint: &Endpoint, timeout: Duration) -> Extras {
                 5,
             )
             .groups,
-            notes: Vec::new(),
+            ..Extras::default()
         },
         Err(_) => Extras::default(),
     }
@@ -382,7 +453,7 @@ impl Recorder {
             .with_context(|| format!("cannot open {} for --record", path.display()))?;
         if file.metadata().map(|m| m.len()).unwrap_or(0) > 0 {
             // Appending a second process's samples would be judged as one series.
-            let recorded = read_recording(path)?.0;
+            let recorded = read_recording(path)?.facts;
             if recorded.pid != facts.pid {
                 bail!(
                     "{} records PID {}, not {} — record each process to its own file",
@@ -401,23 +472,20 @@ impl Recorder {
         Ok(Recorder { file })
     }
 
-    fn append(&mut self, sample: &Sample) -> Result<()> {
-        writeln!(
-            self.file,
-            "{}",
-            serde_json::to_string(&RecordLine::Sample(sample.clone()))?
-        )?;
+    fn append(&mut self, line: &RecordLine) -> Result<()> {
+        writeln!(self.file, "{}", serde_json::to_string(line)?)?;
         Ok(())
     }
 }
 
-fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>, Extras)> {
+fn read_recording(path: &Path) -> Result<Taken> {
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot read {} — check the file name", path.display()))?;
     let mut facts = None;
     let mut samples = Vec::new();
     let mut bad: Option<(usize, String)> = None;
     let mut notes = Vec::new();
+    let mut snapshots = Vec::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| {
             format!(
@@ -436,6 +504,7 @@ fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>, Extras)> {
         match serde_json::from_str::<RecordLine>(&line) {
             Ok(RecordLine::Facts(f)) => facts = Some(f),
             Ok(RecordLine::Sample(s)) => samples.push(s),
+            Ok(RecordLine::Goroutines(g)) => keep_first_and_latest(&mut snapshots, g),
             Err(err) => bad = Some((n + 1, err.to_string())),
         }
     }
@@ -452,14 +521,16 @@ fn read_recording(path: &Path) -> Result<(TargetFacts, Vec<Sample>, Extras)> {
         )
     })?;
     samples.sort_by(|a, b| a.t.total_cmp(&b.t));
-    Ok((
+    Ok(Taken {
         facts,
         samples,
-        Extras {
+        extras: Extras {
             notes,
+            goroutine_snapshots: snapshots,
             ..Extras::default()
         },
-    ))
+        stopped_early: None,
+    })
 }
 
 #[cfg(test)]

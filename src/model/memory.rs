@@ -41,6 +41,9 @@ pub struct MemStats {
     pub other_sys: u64,
     pub next_gc: u64,
     pub num_gc: u64,
+    /// When the last GC ended, in nanoseconds since the epoch; 0 before the first.
+    #[serde(default)]
+    pub last_gc_unix_ns: u64,
 }
 
 /// One mapping of /proc/PID/smaps, sizes in bytes.

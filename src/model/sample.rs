@@ -32,6 +32,20 @@ pub struct Sample {
     #[serde(default)]
     pub next_gc: Option<u64>,
     pub stack_inuse: Option<u64>,
+    /// GC cycles completed so far (MemStats NumGC): the live-heap figures below change only
+    /// when it does.
+    #[serde(default)]
+    pub num_gc: Option<u64>,
+    /// When the last GC ended, seconds since the epoch.
+    #[serde(default)]
+    pub last_gc: Option<f64>,
+    /// Bytes in use by the heap profile's records, scaled for sampling: as of the last GC,
+    /// so garbage made since is not in it.
+    #[serde(default)]
+    pub heap_live_profile: Option<u64>,
+    /// This sample's MemStats were read right after a GC that steady forced (`--gc`).
+    #[serde(default)]
+    pub gc_forced: bool,
     /// Goroutines waiting in IO wait or select, for inferring deadline drift.
     pub goroutines_io_wait: Option<u64>,
     /// Latency of one `--probe` request, in seconds; None when it failed or was not asked for.
@@ -57,6 +71,43 @@ pub struct TargetFacts {
     pub cpus_online: u64,
     pub is_go: bool,
     pub probe_url: Option<String>,
+    /// GOGC as the target's environment gives it ("100", "off"); None when unset or unread.
+    #[serde(default)]
+    pub gogc: Option<String>,
+    /// Each Go sample forced a GC first (`--gc`).
+    #[serde(default)]
+    pub forced_gc: bool,
+}
+
+impl TargetFacts {
+    /// The GC percentage in force as far as the environment tells: 100 when unset, None when
+    /// off or unreadable as a number.
+    pub fn gc_percent(&self) -> Option<f64> {
+        match self.gogc.as_deref().map(str::trim) {
+            None | Some("") => Some(100.0),
+            Some(v) if v.eq_ignore_ascii_case("off") => None,
+            Some(v) => v.parse::<f64>().ok().filter(|p| *p > 0.0),
+        }
+    }
+}
+
+/// Every goroutine of one `?debug=2` dump, by ID: two of them show whether the same
+/// goroutines waited in the same place all the while.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoroutineSnapshot {
+    pub t: f64,
+    pub goroutines: Vec<GoroutineRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoroutineRecord {
+    pub id: u64,
+    /// The wait reason without ages or markers: `sync.Mutex.Lock`, `chan send`, `semacquire`.
+    pub state: String,
+    /// A hash of the function and line of every frame: equal stacks, equal keys.
+    pub stack_key: u64,
+    /// (function, `file:line`), leaf first.
+    pub frames: Vec<(String, String)>,
 }
 
 /// One line of a recording: the facts first, then samples.
@@ -65,4 +116,5 @@ pub struct TargetFacts {
 pub enum RecordLine {
     Facts(TargetFacts),
     Sample(Sample),
+    Goroutines(GoroutineSnapshot),
 }

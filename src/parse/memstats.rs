@@ -53,6 +53,7 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
         other_sys: num("OtherSys"),
         next_gc: num("NextGC"),
         num_gc: num("NumGC"),
+        last_gc_unix_ns: num("LastGC"),
     })
 }
 

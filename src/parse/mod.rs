@@ -1,7 +1,9 @@
 //! Pure parsers: bytes and text from /proc into model data. No I/O here.
 
 pub mod fd_link;
+pub mod goroutine_ids;
 pub mod goroutines;
+pub mod heap_text;
 pub mod memstats;
 pub mod net;
 pub mod pprof;

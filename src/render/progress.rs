@@ -28,6 +28,11 @@ impl WaitBar {
         self.bar.set_position(elapsed.as_millis() as u64);
     }
 
+    /// Replaces the message beside the bar (the leading verdict as it forms).
+    pub fn say(&self, message: &str) {
+        self.bar.set_message(message.to_string());
+    }
+
     pub fn finish(self) {
         self.bar.finish_and_clear();
     }

@@ -4,8 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::drift::TriageReport;
+use crate::analyze::drift::{ProbeLatency, TriageReport, WindowVerdict};
 use crate::analyze::runbook::{card, next_steps};
+use crate::model::sample::TargetFacts;
 use crate::render::fds_json::round2;
 use crate::render::runbook::StepJson;
 use crate::render::SCHEMA_VERSION;
@@ -23,10 +24,40 @@ struct VerdictJson<'a> {
     evidence: &'a [String],
     consequence_of: Option<&'static str>,
     inferred: bool,
+    /// Goroutines proven stuck by identity across the window.
+    stuck: Option<StuckJson<'a>>,
     /// The card's commands with the PID filled in, runnable as they are.
     next_commands: Vec<String>,
     /// The same commands, each with what it shows.
     next_steps: Vec<StepJson>,
+}
+
+#[derive(Serialize)]
+struct StuckJson<'a> {
+    goroutines: u64,
+    state: &'a str,
+    function: &'a str,
+    location: &'a str,
+    waited_seconds: f64,
+    holder: Option<HolderJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct HolderJson<'a> {
+    id: u64,
+    state: &'a str,
+    function: &'a str,
+    location: &'a str,
+}
+
+#[derive(Serialize)]
+struct MemoryJson<'a> {
+    judged: bool,
+    source: Option<&'static str>,
+    gc_cycles: Option<u64>,
+    gc_cycles_needed: u64,
+    /// Why memory was not judged, and what would let it be.
+    reason: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -43,11 +74,13 @@ struct CheckJson<'a> {
 
 #[derive(Serialize)]
 struct ProbeJson {
-    p50_first_ms: f64,
-    p99_first_ms: f64,
-    p50_last_ms: f64,
-    p99_last_ms: f64,
+    requests: usize,
     failures: usize,
+    /// Null with fewer than six answers.
+    p50_first_ms: Option<f64>,
+    p99_first_ms: Option<f64>,
+    p50_last_ms: Option<f64>,
+    p99_last_ms: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -60,15 +93,20 @@ struct Document<'a> {
     samples: usize,
     window_seconds: f64,
     steady: bool,
+    /// The target exited before the window ended: judged on what was taken before.
+    exited: bool,
     verdicts: Vec<VerdictJson<'a>>,
     checks: Vec<CheckJson<'a>>,
     probe: Option<ProbeJson>,
+    memory: MemoryJson<'a>,
+    /// The window ended before its time: a verdict was sure early, or Ctrl-C judged it now.
+    stopped_early: Option<&'a str>,
     /// What the window could not see or was cut short by (no profile endpoint, the target
     /// exiting, a torn recording line).
     notes: &'a [String],
 }
 
-pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
+pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::Result<()> {
     let pid = report.facts.pid;
     let doc = Document {
         schema_version: SCHEMA_VERSION,
@@ -78,7 +116,8 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
         go_version: report.facts.go_version.as_deref(),
         samples: report.samples,
         window_seconds: round2(report.window_seconds),
-        steady: report.verdicts.is_empty(),
+        steady: report.verdicts.is_empty() && !exited,
+        exited,
         verdicts: report
             .verdicts
             .iter()
@@ -95,6 +134,19 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
                 evidence: &v.evidence,
                 consequence_of: v.consequence_of.map(|k| k.name()),
                 inferred: v.inferred,
+                stuck: v.stuck.as_ref().map(|e| StuckJson {
+                    goroutines: e.goroutines,
+                    state: &e.state,
+                    function: &e.function,
+                    location: &e.location,
+                    waited_seconds: round2(e.waited_seconds),
+                    holder: e.holder.as_ref().map(|h| HolderJson {
+                        id: h.id,
+                        state: &h.state,
+                        function: &h.function,
+                        location: &h.location,
+                    }),
+                }),
                 next_commands: steps.iter().map(|s| s.command.clone()).collect(),
                 next_steps: steps.into_iter().map(StepJson::from).collect(),
             })
@@ -107,14 +159,74 @@ pub fn write(report: &TriageReport, out: &mut impl Write) -> io::Result<()> {
                 message: &c.message,
             })
             .collect(),
-        probe: report.probe.map(|p| ProbeJson {
-            p50_first_ms: round2(p.p50_first * 1e3),
-            p99_first_ms: round2(p.p99_first * 1e3),
-            p50_last_ms: round2(p.p50_last * 1e3),
-            p99_last_ms: round2(p.p99_last * 1e3),
-            failures: p.failures,
+        probe: report.probe.map(|p| {
+            let ms = |f: fn(&ProbeLatency) -> f64| p.latency.as_ref().map(|l| round2(f(l) * 1e3));
+            ProbeJson {
+                requests: p.requests,
+                failures: p.failures,
+                p50_first_ms: ms(|l| l.p50_first),
+                p99_first_ms: ms(|l| l.p99_first),
+                p50_last_ms: ms(|l| l.p50_last),
+                p99_last_ms: ms(|l| l.p99_last),
+            }
         }),
+        memory: MemoryJson {
+            judged: report.memory.judged,
+            source: report.memory.source,
+            gc_cycles: report.memory.gc_cycles,
+            gc_cycles_needed: report.memory.gc_cycles_needed,
+            reason: report.memory.reason.as_deref(),
+        },
+        stopped_early: report.stopped_early.as_deref(),
         notes: &report.notes,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+#[derive(Serialize)]
+struct WindowJson {
+    offset_seconds: f64,
+    samples: usize,
+    kind: Option<&'static str>,
+    rate_per_min: Option<f64>,
+    unit: Option<&'static str>,
+    confidence: Option<f64>,
+    memory_judged: bool,
+}
+
+#[derive(Serialize)]
+struct SlidingDocument {
+    schema_version: u32,
+    command: &'static str,
+    pid: i32,
+    window_seconds: f64,
+    windows: Vec<WindowJson>,
+}
+
+pub fn write_sliding(
+    facts: &TargetFacts,
+    width: f64,
+    windows: &[WindowVerdict],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let doc = SlidingDocument {
+        schema_version: SCHEMA_VERSION,
+        command: "triage-sliding",
+        pid: facts.pid,
+        window_seconds: round2(width),
+        windows: windows
+            .iter()
+            .map(|w| WindowJson {
+                offset_seconds: round2(w.offset),
+                samples: w.samples,
+                kind: w.kind.map(|k| k.name()),
+                rate_per_min: w.rate_per_min.map(round2),
+                unit: w.unit,
+                confidence: w.confidence.map(round2),
+                memory_judged: w.memory_judged,
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

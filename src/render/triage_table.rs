@@ -2,13 +2,19 @@
 
 use std::io::{self, Write};
 
-use crate::analyze::drift::TriageReport;
+use crate::analyze::drift::{TriageReport, WindowVerdict};
 use crate::analyze::runbook::{card, STEADY};
+use crate::model::sample::TargetFacts;
 use crate::render::runbook::{measured, write_card, Format};
 use crate::render::text::{self, paint, sanitize};
 use crate::render::Style;
 
-pub fn write(report: &TriageReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+pub fn write(
+    report: &TriageReport,
+    exited: bool,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let f = &report.facts;
     let comm = f.comm.as_deref().map(sanitize).unwrap_or_default();
     let go = f
@@ -27,6 +33,32 @@ pub fn write(report: &TriageReport, style: Style, out: &mut impl Write) -> io::R
         text::plural(report.samples as u64, "sample", "samples"),
         text::duration(report.window_seconds)
     )?;
+    if let Some(p) = &report.probe {
+        let mut line = format!(
+            "  probe: {} requests, {} failed",
+            text::count(p.requests as u64),
+            text::count(p.failures as u64)
+        );
+        if let Some(l) = &p.latency {
+            line += &format!(
+                "; p99 {:.0} ms -> {:.0} ms",
+                l.p99_first * 1e3,
+                l.p99_last * 1e3
+            );
+        }
+        writeln!(out, "{line}")?;
+    }
+    if let Some(source) = report.memory.source {
+        let cycles = report
+            .memory
+            .gc_cycles
+            .map(|c| format!(" over {}", text::plural(c, "GC cycle", "GC cycles")))
+            .unwrap_or_default();
+        writeln!(out, "  memory judged from the {source}{cycles}")?;
+    }
+    if let Some(why) = &report.stopped_early {
+        writeln!(out, "  {why}")?;
+    }
     for c in &report.checks {
         writeln!(out, "{} {}", paint("!", 33, style.color), c.message)?;
     }
@@ -34,6 +66,16 @@ pub fn write(report: &TriageReport, style: Style, out: &mut impl Write) -> io::R
         writeln!(out, "{} {}", paint("note:", 33, style.color), sanitize(n))?;
     }
     writeln!(out)?;
+    if report.verdicts.is_empty() && exited {
+        // The steady card would send the reader to rerun steady on a PID that is gone.
+        let line = format!(
+            "no drift found in the {} before PID {} exited: look at why it exited (its logs, the OOM killer in `dmesg`, its exit status)",
+            text::duration(report.window_seconds),
+            f.pid
+        );
+        writeln!(out, "{}", paint(&line, 33, style.color))?;
+        return Ok(());
+    }
     if report.verdicts.is_empty() {
         let line = if report.notes.is_empty() {
             "steady: no drift found in this window"
@@ -67,6 +109,49 @@ pub fn write(report: &TriageReport, style: Style, out: &mut impl Write) -> io::R
     {
         writeln!(out)?;
         write_card(card(v.kind), Some(f.pid), Some(v), Format::Text, out)?;
+    }
+    Ok(())
+}
+
+/// One line per window offset: the primary verdict each window gives.
+pub fn write_sliding(
+    facts: &TargetFacts,
+    width: f64,
+    windows: &[WindowVerdict],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "PID {} · windows of {} along the recording",
+        facts.pid,
+        text::duration(width)
+    )?;
+    writeln!(
+        out,
+        "{:>8}  {:>7}  {:<24} {:>18}  {:>10}  memory",
+        "offset", "samples", "verdict", "rate", "confidence"
+    )?;
+    for w in windows {
+        let rate = match (w.rate_per_min, w.unit) {
+            (Some(r), Some("bytes")) => format!("{:+.1} MiB/min", r / 1024.0 / 1024.0),
+            (Some(r), Some(unit)) => format!("{} {unit}", text::rate(r)),
+            _ => "-".to_string(),
+        };
+        writeln!(
+            out,
+            "{:>8}  {:>7}  {:<24} {:>18}  {:>10}  {}",
+            text::duration(w.offset),
+            w.samples,
+            w.kind.map_or("steady", |k| k.name()),
+            rate,
+            w.confidence
+                .map_or("-".to_string(), |c| format!("{:.0}%", c * 100.0)),
+            if w.memory_judged {
+                "judged"
+            } else {
+                "not judged"
+            }
+        )?;
     }
     Ok(())
 }

@@ -1,0 +1,199 @@
+//! Goroutines that pile up and stay: a leak even when the count no longer grows. Proven by
+//! identity (the same goroutine IDs in the same wait at the same frames in the first and the
+//! latest `?debug=2` dump), or, without dumps across the window, by the wait ages Go prints.
+
+use std::collections::HashMap;
+
+use super::growth::describe_group;
+use super::{DriftKind, Extras, StuckEvidence, StuckHolder, Verdict};
+use crate::analyze::policy::DriftPolicy;
+use crate::analyze::series::Shape;
+use crate::analyze::stacks::is_app_frame;
+use crate::model::sample::{GoroutineRecord, GoroutineSnapshot, Sample};
+
+pub(super) fn judge(
+    extras: &Extras,
+    samples: &[Sample],
+    policy: &DriftPolicy,
+    verdicts: &mut Vec<Verdict>,
+) {
+    let proven = by_identity(&extras.goroutine_snapshots, policy);
+    if let Some(v) = verdicts
+        .iter_mut()
+        .find(|v| v.kind == DriftKind::GoroutineLeak)
+    {
+        // Growing and stuck: the growth verdict stands, the identity proof is its evidence.
+        if let Some(e) = proven {
+            v.evidence.push(describe_stuck(&e));
+            v.stuck = Some(e);
+        }
+        return;
+    }
+    if let Some(e) = proven {
+        let mut evidence = vec![describe_stuck(&e)];
+        evidence.extend(progress(samples));
+        verdicts.push(Verdict {
+            kind: DriftKind::GoroutineLeak,
+            rate_per_min: 0.0,
+            unit: "goroutines",
+            current: e.goroutines as f64,
+            eta_seconds: None,
+            limit: None,
+            confidence: policy.stuck_identity_confidence,
+            shape: Shape::Flat,
+            evidence,
+            consequence_of: None,
+            inferred: false,
+            stuck: Some(e),
+        });
+        return;
+    }
+    let Some(g) = extras
+        .final_goroutine_groups
+        .iter()
+        .find(|g| g.stuck && g.group.count >= policy.stuck_group_min)
+    else {
+        return;
+    };
+    verdicts.push(Verdict {
+        kind: DriftKind::GoroutineLeak,
+        rate_per_min: 0.0,
+        unit: "goroutines",
+        current: g.group.count as f64,
+        eta_seconds: None,
+        limit: None,
+        confidence: policy.stuck_confidence,
+        shape: Shape::Flat,
+        evidence: vec![
+            "not growing in this window, but stuck: the goroutines wait far longer than any request should".to_string(),
+            describe_group(g),
+        ],
+        consequence_of: None,
+        inferred: false,
+        stuck: None,
+    });
+}
+
+/// The largest group of goroutines that sat in a lock wait (or a send nobody takes) in the
+/// first dump and still sit there, unchanged, in the latest.
+pub(super) fn by_identity(
+    snapshots: &[GoroutineSnapshot],
+    policy: &DriftPolicy,
+) -> Option<StuckEvidence> {
+    let (first, last) = (snapshots.first()?, snapshots.last()?);
+    let waited = last.t - first.t;
+    if waited < policy.stuck_identity_min_seconds {
+        return None;
+    }
+    let before: HashMap<u64, &GoroutineRecord> =
+        first.goroutines.iter().map(|g| (g.id, g)).collect();
+    let mut groups: HashMap<(&str, u64), Vec<&GoroutineRecord>> = HashMap::new();
+    for g in &last.goroutines {
+        let unchanged = before
+            .get(&g.id)
+            .is_some_and(|b| b.state == g.state && b.stack_key == g.stack_key);
+        if unchanged && waits_for_good(g) {
+            groups.entry((&g.state, g.stack_key)).or_default().push(g);
+        }
+    }
+    let members = groups
+        .into_values()
+        .filter(|m| m.len() as u64 >= policy.stuck_group_min)
+        .max_by_key(|m| m.len())?;
+    let sample = members[0];
+    let place = app_frame(sample);
+    let holder = place.and_then(|(function, _)| {
+        last.goroutines
+            .iter()
+            .filter(|g| g.stack_key != sample.stack_key && is_blocked(&g.state))
+            .filter(|g| {
+                before
+                    .get(&g.id)
+                    .is_some_and(|b| b.stack_key == g.stack_key)
+            })
+            .find(|g| g.frames.iter().any(|(f, _)| f == function))
+            .map(|g| StuckHolder {
+                id: g.id,
+                state: g.state.clone(),
+                function: app_frame(g).map_or(String::new(), |(f, _)| f.to_string()),
+                location: app_frame(g).map_or(String::new(), |(_, l)| l.to_string()),
+            })
+    });
+    Some(StuckEvidence {
+        goroutines: members.len() as u64,
+        state: sample.state.clone(),
+        function: place.map_or(String::new(), |(f, _)| f.to_string()),
+        location: place.map_or(String::new(), |(_, l)| l.to_string()),
+        waited_seconds: waited,
+        holder,
+    })
+}
+
+/// Waits that end only when another goroutine acts: a mutex (`sync.Mutex.Lock` since Go
+/// 1.20, `semacquire` under a Lock frame before), a send nobody receives, a nil channel.
+/// Receives and selects are left out: an idle worker pool waits in them all day.
+fn waits_for_good(g: &GoroutineRecord) -> bool {
+    let s = g.state.as_str();
+    let lock_frame = g.frames.iter().any(|(f, _)| {
+        f.starts_with("sync.(*Mutex).")
+            || f.starts_with("sync.(*RWMutex).")
+            || f == "sync.runtime_SemacquireMutex"
+            || f == "sync.runtime_SemacquireRWMutex"
+            || f == "sync.runtime_SemacquireRWMutexR"
+    });
+    s.starts_with("sync.Mutex.")
+        || s.starts_with("sync.RWMutex.")
+        || (s == "semacquire" && lock_frame)
+        || s == "chan send"
+        || s.ends_with("(nil chan)")
+        || s == "select (no cases)"
+}
+
+fn is_blocked(state: &str) -> bool {
+    !matches!(state, "running" | "runnable" | "syscall" | "")
+}
+
+fn app_frame(g: &GoroutineRecord) -> Option<(&str, &str)> {
+    g.frames
+        .iter()
+        .find(|(f, _)| is_app_frame(f))
+        .or(g.frames.first())
+        .map(|(f, l)| (f.as_str(), l.as_str()))
+}
+
+fn describe_stuck(e: &StuckEvidence) -> String {
+    let mut text = format!(
+        "{} goroutines waited the whole {:.0}s in {} at {} ({}): the same IDs at the same frames in the first and the latest dump",
+        e.goroutines, e.waited_seconds, e.state, e.function, e.location
+    );
+    if let Some(h) = &e.holder {
+        text += &format!(
+            "; goroutine {} holds them up, itself blocked in {} at {} ({})",
+            h.id, h.state, h.function, h.location
+        );
+    }
+    text
+}
+
+/// What says nothing completes: the CPU the process used, and a goroutine count that stays.
+fn progress(samples: &[Sample]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
+        let span = b.t - a.t;
+        if span > 0.0 {
+            out.push(format!(
+                "the process used {:.1}% of one CPU over the window",
+                (b.cpu_seconds - a.cpu_seconds).max(0.0) * 100.0 / span
+            ));
+        }
+    }
+    let counts: Vec<u64> = samples.iter().filter_map(|s| s.goroutines).collect();
+    if let (Some(lo), Some(hi)) = (counts.iter().min(), counts.iter().max()) {
+        out.push(if lo == hi {
+            format!("the goroutine count stayed at {lo}")
+        } else {
+            format!("the goroutine count stayed between {lo} and {hi}")
+        });
+    }
+    out
+}
