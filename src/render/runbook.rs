@@ -33,6 +33,14 @@ impl From<NextStep> for StepJson {
 
 /// One line of what was measured, for the top of a filled card.
 pub fn measured(v: &Verdict) -> String {
+    if let (Some(stuck), true) = (&v.stuck, v.rate_per_min == 0.0) {
+        return format!(
+            "{} goroutines stuck in {} for {}+",
+            text::count(stuck.goroutines),
+            stuck.state,
+            text::duration(stuck.waited_seconds)
+        );
+    }
     let rate = match v.unit {
         "bytes" => format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0),
         "seconds" => format!("{:+.1} ms/min", v.rate_per_min * 1000.0),

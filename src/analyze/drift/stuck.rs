@@ -10,6 +10,7 @@ use crate::analyze::policy::DriftPolicy;
 use crate::analyze::series::Shape;
 use crate::analyze::stacks::is_app_frame;
 use crate::model::sample::{GoroutineRecord, GoroutineSnapshot, Sample};
+use crate::render::text::count;
 
 pub(super) fn judge(
     extras: &Extras,
@@ -164,7 +165,7 @@ fn app_frame(g: &GoroutineRecord) -> Option<(&str, &str)> {
 fn describe_stuck(e: &StuckEvidence) -> String {
     let mut text = format!(
         "{} goroutines waited the whole {:.0}s in {} at {} ({}): the same IDs at the same frames in the first and the latest dump",
-        e.goroutines, e.waited_seconds, e.state, e.function, e.location
+        count(e.goroutines), e.waited_seconds, e.state, e.function, e.location
     );
     if let Some(h) = &e.holder {
         text += &format!(
@@ -190,9 +191,13 @@ fn progress(samples: &[Sample]) -> Vec<String> {
     let counts: Vec<u64> = samples.iter().filter_map(|s| s.goroutines).collect();
     if let (Some(lo), Some(hi)) = (counts.iter().min(), counts.iter().max()) {
         out.push(if lo == hi {
-            format!("the goroutine count stayed at {lo}")
+            format!("the goroutine count stayed at {}", count(*lo))
         } else {
-            format!("the goroutine count stayed between {lo} and {hi}")
+            format!(
+                "the goroutine count stayed between {} and {}",
+                count(*lo),
+                count(*hi)
+            )
         });
     }
     out
