@@ -37,6 +37,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -192,26 +193,25 @@ func (x *xorshift) next() uint64 {
 	return uint64(*x)
 }
 
-// serveRequest is one request: it allocates about budget bytes of buffers that die when it
-// returns, fills and hashes them, and looks a few entries up in the live set.
-func serveRequest(budget int, seed uint64) byte {
+// serveRequest is one request: it allocates at least budget bytes of buffers (whole size
+// classes, 256 B to 8 KiB, so the count is what the heap sees) that die when it returns,
+// fills and hashes them, and looks a few entries up in the live set. It returns what it
+// allocated.
+func serveRequest(budget int, seed uint64) (int, byte) {
 	rng := xorshift(seed | 1)
-	h := sha256.New()
-	var parts [][]byte
-	for used := 0; used < budget; {
-		n := 256 << (rng.next() % 6) // 256 B .. 8 KiB
-		if n > budget-used && budget-used >= 256 {
-			n = budget - used
-		}
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(uint64(i) * rng.next())
-		}
-		h.Write(b)
-		parts = append(parts, b)
-		used += n
-	}
+	var parts [64][]byte // on the stack: the buffers are the request's only garbage
 	var acc byte
+	used := 0
+	for i := 0; used < budget; i++ {
+		b := make([]byte, 256<<(rng.next()%6))
+		for j := range b {
+			b[j] = byte(uint64(j) * rng.next())
+		}
+		sum := sha256.Sum256(b)
+		acc ^= sum[0]
+		parts[i%len(parts)] = b
+		used += len(b)
+	}
 	liveMu.RLock()
 	for i := 0; i < 8 && len(live) > 0; i++ {
 		if e := live[int(rng.next()%uint64(len(live)))]; e != nil {
@@ -219,36 +219,40 @@ func serveRequest(budget int, seed uint64) byte {
 		}
 	}
 	liveMu.RUnlock()
-	return acc ^ h.Sum(nil)[0] ^ byte(len(parts))
+	return used, acc ^ byte(len(parts[0]))
 }
 
 // churn issues -garbage-mib-per-sec of requests, 50 rounds a second, each round fanned out to
 // `workers` fresh goroutines that finish: goroutines come and go, the live set stays. The
-// budget follows the clock, so a late tick does not lower the rate.
+// budget follows the clock and what the requests really allocated, so neither a late tick
+// nor a request's overshoot changes the rate.
 func churn(rate, workers int) {
 	if rate <= 0 {
 		return
 	}
 	sem := make(chan struct{}, 16*workers) // bounded: a stalled round drops, never piles up
+	var allocated, pending int64           // atomic: what finished requests allocated, budgets still running
 	begin := time.Now()
-	issued := 0
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var seed uint64 = 88172645463325252
 	for range tick.C {
-		due := int(time.Since(begin).Seconds()*float64(rate)) - issued
-		if due <= 0 {
+		due := int64(time.Since(begin).Seconds()*float64(rate)) - atomic.LoadInt64(&allocated) - atomic.LoadInt64(&pending)
+		if due < int64(workers)*256 {
 			continue
 		}
-		issued += due
+		budget := due / int64(workers)
 		for w := 0; w < workers; w++ {
 			select {
 			case sem <- struct{}{}:
 				seed++
-				go func(budget int, seed uint64) {
+				atomic.AddInt64(&pending, budget)
+				go func(budget int64, seed uint64) {
 					defer func() { <-sem }()
-					serveRequest(budget, seed)
-				}(due/workers, seed*2654435761)
+					used, _ := serveRequest(int(budget), seed)
+					atomic.AddInt64(&allocated, int64(used))
+					atomic.AddInt64(&pending, -budget)
+				}(budget, seed*2654435761)
 			default:
 			}
 		}
