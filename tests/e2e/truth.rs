@@ -220,6 +220,15 @@ gc 7 @6.013s 3%: 1.0+35+0.008 ms clock, 2.0+0/19/38+0.016 ms cpu, 152->152->152 
                 points.windows(2).all(|w| w[1].t_unix > w[0].t_unix),
                 "{name}"
             );
+            // `-mode healthy` at the defaults: from the forced GC at ready on, 152 MiB and flat.
+            let forced = text
+                .lines()
+                .position(|l| l.ends_with("(forced)"))
+                .expect(name);
+            let steady = &points[forced..];
+            assert!(steady.len() >= 4, "{name}");
+            assert!(steady.iter().all(|p| p.live_bytes == 152 << 20), "{name}");
+            assert_eq!(live_slope_per_min(steady), Some(0.0), "{name}");
         }
     }
 
