@@ -7,3 +7,4 @@ mod heap;
 mod stacks;
 mod support;
 mod triage;
+mod truth;
