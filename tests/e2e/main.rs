@@ -7,4 +7,5 @@ mod heap;
 mod stacks;
 mod support;
 mod triage;
+mod triage_truth;
 mod truth;

@@ -274,19 +274,18 @@ fn live_source(facts: &TargetFacts, cycles: &[&Sample]) -> Option<LiveSource> {
         return Some(LiveSource::Forced);
     }
     let profiled = cycles.iter().all(|s| s.heap_live_profile.is_some());
-    let goal = facts.gc_percent().filter(|_| !facts.gomemlimit_set);
-    if let Some(percent) = goal {
-        let agrees = cycles
-            .iter()
-            .all(|s| match (s.next_gc, s.heap_live_profile) {
-                (Some(next), Some(profile)) => {
-                    let ratio = goal_live(next, percent) / (profile as f64).max(1.0);
-                    (0.6..=1.6).contains(&ratio)
-                }
-                (Some(_), None) => true,
-                (None, _) => false,
-            });
-        if agrees {
+    if let Some(percent) = facts.gc_percent() {
+        let agrees = |s: &&Sample| match (s.next_gc, s.heap_live_profile) {
+            (Some(next), Some(profile)) => {
+                let ratio = goal_live(next, percent) / (profile as f64).max(1.0);
+                (0.6..=1.6).contains(&ratio)
+            }
+            // Without a profile to check it against, the goal is trusted only where no
+            // memory limit can have moved it.
+            (Some(_), None) => !facts.gomemlimit_set,
+            (None, _) => false,
+        };
+        if cycles.iter().all(agrees) {
             return Some(LiveSource::HeapGoal(percent));
         }
     }

@@ -103,23 +103,7 @@ pub(super) fn by_identity(
         .max_by_key(|m| m.len())?;
     let sample = members[0];
     let place = app_frame(sample);
-    let holder = place.and_then(|(function, _)| {
-        last.goroutines
-            .iter()
-            .filter(|g| g.stack_key != sample.stack_key && is_blocked(&g.state))
-            .filter(|g| {
-                before
-                    .get(&g.id)
-                    .is_some_and(|b| b.stack_key == g.stack_key)
-            })
-            .find(|g| g.frames.iter().any(|(f, _)| f == function))
-            .map(|g| StuckHolder {
-                id: g.id,
-                state: g.state.clone(),
-                function: app_frame(g).map_or(String::new(), |(f, _)| f.to_string()),
-                location: app_frame(g).map_or(String::new(), |(_, l)| l.to_string()),
-            })
-    });
+    let holder = place.and_then(|(function, _)| holder(first, last, sample, function));
     Some(StuckEvidence {
         goroutines: members.len() as u64,
         state: sample.state.clone(),
@@ -128,6 +112,59 @@ pub(super) fn by_identity(
         waited_seconds: waited,
         holder,
     })
+}
+
+/// The goroutine most likely holding what the group waits for, blocked itself all along:
+/// one in the waiters' own function (it took the lock and went on to block), or else the
+/// only one of their package stuck in a send nobody takes. Nothing when it is not that clear.
+fn holder(
+    first: &GoroutineSnapshot,
+    last: &GoroutineSnapshot,
+    waiter: &GoroutineRecord,
+    function: &str,
+) -> Option<StuckHolder> {
+    let before: HashMap<u64, u64> = first
+        .goroutines
+        .iter()
+        .map(|g| (g.id, g.stack_key))
+        .collect();
+    let blocked_all_along: Vec<&GoroutineRecord> = last
+        .goroutines
+        .iter()
+        .filter(|g| g.stack_key != waiter.stack_key && is_blocked(&g.state))
+        .filter(|g| before.get(&g.id) == Some(&g.stack_key))
+        .collect();
+    let package = package_of(function);
+    let same_function = || {
+        blocked_all_along
+            .iter()
+            .find(|g| g.frames.iter().any(|(f, _)| f == function))
+    };
+    let lone_sender = || {
+        let senders: Vec<&&GoroutineRecord> = blocked_all_along
+            .iter()
+            .filter(|g| g.state == "chan send")
+            .filter(|g| app_frame(g).is_some_and(|(f, _)| package_of(f) == package))
+            .collect();
+        (senders.len() == 1).then(|| senders[0])
+    };
+    let g = same_function().or_else(lone_sender)?;
+    let (function, location) = app_frame(g).unwrap_or(("", ""));
+    Some(StuckHolder {
+        id: g.id,
+        state: g.state.clone(),
+        function: function.to_string(),
+        location: location.to_string(),
+    })
+}
+
+/// `main.(*store).flush` → `main`; `github.com/a/b.F` → `github.com/a/b`.
+fn package_of(function: &str) -> &str {
+    let last_slash = function.rfind('/').map_or(0, |i| i + 1);
+    match function[last_slash..].find('.') {
+        Some(dot) => &function[..last_slash + dot],
+        None => function,
+    }
 }
 
 /// Waits that end only when another goroutine acts: a mutex (`sync.Mutex.Lock` since Go
