@@ -103,8 +103,12 @@ fn state_matches(group: &GoroutineGroup, wanted: &str) -> bool {
 /// Stuck: every member that reports an age has waited at least `stuck_after_minutes` (the
 /// shortest wait decides, so a pool that still takes work is not stuck because one worker is
 /// old), and the group is either large enough to be a pile-up or waits on a lock. A group
-/// without ages is not stuck: no age means unknown, not long.
+/// without ages is not stuck: no age means unknown, not long. A group the runtime marked
+/// `(leaked)` is stuck whatever its age or size: its GC proved nothing can wake it.
 fn is_stuck(group: &GoroutineGroup, policy: &StacksPolicy) -> bool {
+    if group.leaked {
+        return true;
+    }
     let waited = group
         .wait_minutes
         .is_some_and(|(shortest, _)| shortest >= policy.stuck_after_minutes);
@@ -417,6 +421,7 @@ mod tests {
             wait_minutes: ages,
             with_age: if ages.is_some() { count } else { 0 },
             locked_to_thread: 0,
+            leaked: false,
             frames: [leaf, "main.main"]
                 .iter()
                 .map(|f| GoFrame {
@@ -475,6 +480,9 @@ mod tests {
             ("semacquire", 1, Some((15, 15)), mutex, true),
             ("semacquire", 1, Some((15, 15)), wait_group, false),
             ("semacquire", 5, Some((15, 15)), wait_group, true),
+            // Go ≥1.20 names the wait group: a healthy main waits on it for ever.
+            ("sync.WaitGroup.Wait", 1, Some((15, 15)), wait_group, false),
+            ("sync.WaitGroup.Wait", 5, Some((15, 15)), wait_group, true),
         ];
         for (state, count, ages, leaf, stuck) in cases {
             let report = goroutine_report(
@@ -681,5 +689,81 @@ mod tests {
                 "worker;S;futex;futex_wait_queue 1",
             ]
         );
+    }
+
+    fn recorded(name: &str) -> GoroutineDump {
+        let path = format!(
+            "{}/tests/fixtures/goroutines/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read(&path).unwrap();
+        parse_dump(text.as_slice(), &path, false).unwrap()
+    }
+
+    fn leaf_group<'a>(dump: &'a GoroutineDump, leaf: &str) -> &'a GoroutineGroup {
+        dump.groups
+            .iter()
+            .find(|g| g.frames.iter().any(|f| f.function == leaf))
+            .unwrap_or_else(|| panic!("no group with {leaf}"))
+    }
+
+    #[test]
+    fn lock_waits_are_told_by_go119_and_go126_reasons() {
+        // (dump, leaf, is a lock wait): the same pile-up on a sync.Mutex, as Go 1.19 and Go 1.26
+        // print it, and the goroutines waiting on a WaitGroup beside them.
+        let cases = [
+            ("go1.19-debug2.txt", "main.pileOnMutex", true),
+            ("go1.26.8-mutex-pileup-debug2.txt", "main.waitOnMutex", true),
+            (
+                "go1.26.8-chan-leak-detected-debug2.txt",
+                "main.churn",
+                false,
+            ),
+            ("go1.26.8-mutex-pileup-debug2.txt", "main.churn", false),
+        ];
+        for (name, leaf, lock) in cases {
+            let dump = recorded(name);
+            let g = leaf_group(&dump, leaf);
+            assert_eq!(is_lock_wait(g), lock, "{name}: {leaf} in {:?}", g.state);
+            // With an age past the limit, a single lock waiter is stuck, a lone wait is not.
+            let mut one = g.clone();
+            one.count = 1;
+            one.wait_minutes = Some((30, 30));
+            assert_eq!(
+                is_stuck(&one, &StacksPolicy::default()),
+                lock,
+                "{name}: {leaf}"
+            );
+        }
+    }
+
+    #[test]
+    fn goroutines_the_runtime_marked_leaked_are_stuck_without_an_age() {
+        let report = goroutine_report(
+            recorded("go1.26.8-chan-leak-detected-debug2.txt"),
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
+        let first = &report.groups[0];
+        assert!(first.stuck && first.group.leaked, "{:?}", report.groups[0]);
+        assert_eq!(
+            (
+                first.group.count,
+                first.group.state.as_str(),
+                first.group.wait_minutes
+            ),
+            (30, "chan receive", None)
+        );
+        assert_eq!(report.stuck_goroutines, 30, "only the leaked ones");
+        // The same leak without the runtime's leak detector: no ages yet, so not stuck.
+        let unproven = goroutine_report(
+            recorded("go1.26.8-chan-leak-labels-debug2.txt"),
+            &GroupFilter::default(),
+            &StacksPolicy::default(),
+            0,
+        );
+        assert_eq!(unproven.stuck_goroutines, 0);
+        assert_eq!(unproven.groups[0].group.count, 30);
     }
 }

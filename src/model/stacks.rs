@@ -19,6 +19,11 @@ pub struct GoroutineGroup {
     /// Members whose header carried a wait age at all (Go prints ages only after a GC).
     pub with_age: u64,
     pub locked_to_thread: u64,
+    /// Marked `(leaked)` by the runtime (Go 1.26+ with GOEXPERIMENT=goroutineleakprofile, after a
+    /// leak-detecting GC such as a /debug/pprof/goroutineleak request): the GC proved that
+    /// nothing can ever wake these goroutines. Part of the group key, so a proven leak is never
+    /// mixed with live goroutines of the same stack.
+    pub leaked: bool,
     /// Leaf first.
     pub frames: Vec<GoFrame>,
     /// True when the dump cut the stack short ("...additional frames elided...").

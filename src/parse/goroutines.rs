@@ -45,6 +45,7 @@ struct Current {
     state: Range<usize>,
     age: Option<u32>,
     locked: bool,
+    leaked: bool,
     elided: bool,
     scratch: Vec<u8>,
     frames: Vec<RawFrame>,
@@ -63,6 +64,7 @@ impl Current {
         self.created_by = None;
         self.age = None;
         self.locked = false;
+        self.leaked = false;
         self.elided = false;
         self.count = 1;
         self.state = 0..0;
@@ -140,19 +142,48 @@ impl DumpParser {
         }
     }
 
+    /// Reads what Go prints between the brackets of a goroutine header (runtime.goroutineheader,
+    /// Go 1.19–1.27): `WAIT REASON[ (leaked)][ (scan)][ (durable)][, N minutes][, locked to
+    /// thread][, synctest bubble N][ labels:{"k": "v", …}]`.
     fn read_state(&mut self, state: &[u8]) {
-        // "chan receive, 8 minutes, locked to thread"; "running (scan)" is a GC detail.
+        // pprof labels come last (Go 1.27, or 1.26 with GODEBUG=tracebacklabels=1) and their
+        // quoted values may hold anything printable, commas and "5 minutes" included: cut them
+        // off before splitting. They are left out of the group on purpose: labels are often
+        // per request, and one leak would split into a group per request.
+        let state = match find(state, b" labels:{") {
+            Some(at) => &state[..at],
+            None => state,
+        };
         let mut first = true;
         for part in state.split(|&b| b == b',') {
             let part = trim(part);
             if first {
-                let part = part.strip_suffix(b" (scan)").unwrap_or(part);
-                self.current.state = self.current.push(part);
+                self.current.state = self.read_reason(part);
                 first = false;
             } else if let Some(minutes) = part.strip_suffix(b" minutes").and_then(parse_u32) {
                 self.current.age = Some(minutes);
             } else if part == b"locked to thread" {
                 self.current.locked = true;
+            }
+            // "synctest bubble N" (Go 1.24+) only happens inside a test: read past.
+        }
+    }
+
+    /// The wait reason less the markers Go appends to it. `(scan)` is a GC detail of the
+    /// moment. `(durable)` (Go 1.24+ synctest: blocked in a bubble, only in tests; some reasons
+    /// carry it in their own name, "chan receive (durable)") is dropped so the reason reads
+    /// as outside a bubble. `(leaked)` (Go 1.26+) is kept as a flag: it is the runtime's proof.
+    fn read_reason(&mut self, mut reason: &[u8]) -> Range<usize> {
+        loop {
+            if let Some(rest) = reason.strip_suffix(b" (scan)") {
+                reason = rest;
+            } else if let Some(rest) = reason.strip_suffix(b" (durable)") {
+                reason = rest;
+            } else if let Some(rest) = reason.strip_suffix(b" (leaked)") {
+                self.current.leaked = true;
+                reason = rest;
+            } else {
+                return self.current.push(reason);
             }
         }
     }
@@ -232,10 +263,10 @@ impl DumpParser {
         if mode == Mode::Outside {
             return;
         }
+        // A `?debug=1` record may list no frame at all: `1 @ 0x4912a1` is a goroutine that was
+        // created and has not run yet, whose only PC (runtime.goexit) Go does not print. It
+        // is in the profile's total, so it is counted, in a group without frames.
         let cur = &self.current;
-        if cur.frames.is_empty() && mode == Mode::Counted {
-            return;
-        }
         self.total += cur.count;
         let hash = self.key_hash();
         let candidates = self.index.entry(hash).or_default();
@@ -279,6 +310,7 @@ impl DumpParser {
             }
         }
         cur.created_by.is_some().hash(&mut h);
+        cur.leaked.hash(&mut h);
         h.finish()
     }
 
@@ -329,6 +361,7 @@ fn same_group(group: &GoroutineGroup, cur: &Current, similar: bool) -> bool {
             && (similar || g.line == f.line)
     };
     group.state.as_bytes() == cur.text(&cur.state)
+        && group.leaked == cur.leaked
         && group.frames.len() == cur.frames.len()
         && group
             .frames
@@ -354,6 +387,7 @@ fn new_group(cur: &Current) -> GoroutineGroup {
         wait_minutes: None,
         with_age: 0,
         locked_to_thread: 0,
+        leaked: cur.leaked,
         frames: cur.frames.iter().map(owned).collect(),
         elided: cur.elided,
         created_by: cur.created_by.as_ref().map(owned),
@@ -465,6 +499,24 @@ mod tests {
     const GO119_DEBUG1: &str = include_str!("../../tests/fixtures/goroutines/go1.19-debug1.txt");
     const GO122_LOGS: &str =
         include_str!("../../tests/fixtures/goroutines/go1.22-sigquit-in-logs.txt");
+
+    const GO126_MUTEX_DEBUG2: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.26.8-mutex-pileup-debug2.txt");
+    const GO126_MUTEX_DEBUG1: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.26.8-mutex-pileup-debug1.txt");
+    const GO126_LABELS_DEBUG2: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.26.8-chan-leak-labels-debug2.txt");
+    const GO126_LABELS_DEBUG1: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.26.8-chan-leak-labels-debug1.txt");
+    const GO126_LEAKED_DEBUG2: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.26.8-chan-leak-detected-debug2.txt");
+    const GO126_LEAKED_DEBUG1: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.26.8-chan-leak-detected-debug1.txt");
+    const GO126_LEAK_PROFILE: &str = include_str!(
+        "../../tests/fixtures/goroutines/go1.26.8-chan-leak-detected-goroutineleak-debug1.txt"
+    );
+    const WRITTEN_MARKERS: &str =
+        include_str!("../../tests/fixtures/goroutines/written-go1.24-1.27-header-markers.txt");
 
     fn parse(text: &str, similar: bool) -> GoroutineDump {
         parse_dump(text.as_bytes(), "fixture", similar).unwrap()
@@ -617,5 +669,212 @@ mod tests {
         // Truncated mid-frame: what was read counts.
         let cut = &GO119_DEBUG2[..GO119_DEBUG2.len() / 2];
         assert!(parse(cut, false).total > 0);
+    }
+
+    /// One expected group of a recorded dump: the group holding `leaf`.
+    struct Want {
+        leaf: &'static str,
+        count: u64,
+        state: &'static str,
+        leaked: bool,
+        created_by: Option<&'static str>,
+    }
+
+    const STACKS_LEAK: &str = "/tests/targets/go/stacks_leak/main.go";
+
+    #[test]
+    fn recorded_go126_dumps() {
+        let want = |leaf, count, state, leaked, created_by| Want {
+            leaf,
+            count,
+            state,
+            leaked,
+            created_by,
+        };
+        let main = Some("main.main");
+        // (fixture, total, has states, groups that must be there exactly)
+        let cases: [(&str, &str, u64, bool, Vec<Want>); 7] = [
+            (
+                "mutex-pileup-debug2",
+                GO126_MUTEX_DEBUG2,
+                25,
+                true,
+                vec![
+                    // Go ≥1.20 names the lock in the wait reason where 1.19 said semacquire;
+                    // ≥1.21 says which goroutine created it (cut off: "main.main").
+                    want("main.waitOnMutex", 20, "sync.Mutex.Lock", false, main),
+                    want("main.churn", 1, "select", false, main),
+                    want("main.main", 1, "sleep", false, None),
+                    want("net.(*netFD).accept", 1, "IO wait", false, main),
+                ],
+            ),
+            (
+                "mutex-pileup-debug1",
+                GO126_MUTEX_DEBUG1,
+                25,
+                false,
+                vec![want("main.waitOnMutex", 20, "", false, None)],
+            ),
+            (
+                "chan-leak-labels-debug2",
+                GO126_LABELS_DEBUG2,
+                35,
+                true,
+                vec![
+                    // The labels are not part of the state.
+                    want("main.leakOnChannel", 30, "chan receive", false, main),
+                    want("main.main", 1, "sleep", false, None),
+                    want("main.churn", 1, "select", false, main),
+                ],
+            ),
+            (
+                "chan-leak-labels-debug1",
+                GO126_LABELS_DEBUG1,
+                39,
+                false,
+                vec![
+                    want("main.leakOnChannel", 30, "", false, None),
+                    want("main.churn.func1", 4, "", false, None),
+                ],
+            ),
+            (
+                "chan-leak-detected-debug2",
+                GO126_LEAKED_DEBUG2,
+                39,
+                true,
+                vec![
+                    want("main.leakOnChannel", 30, "chan receive", true, main),
+                    want("main.churn.func1", 4, "sleep", false, None),
+                    want("main.churn", 1, "sync.WaitGroup.Wait", false, main),
+                ],
+            ),
+            (
+                "chan-leak-detected-debug1",
+                GO126_LEAKED_DEBUG1,
+                35,
+                false,
+                vec![want("main.leakOnChannel", 30, "", false, None)],
+            ),
+            (
+                "chan-leak-detected-goroutineleak-debug1",
+                GO126_LEAK_PROFILE,
+                30,
+                false,
+                vec![want("main.leakOnChannel", 30, "", false, None)],
+            ),
+        ];
+        for (name, text, total, has_states, groups) in cases {
+            let dump = parse(text, false);
+            assert_eq!((dump.total, dump.has_states), (total, has_states), "{name}");
+            assert_eq!(
+                dump.groups.iter().map(|g| g.count).sum::<u64>(),
+                total,
+                "{name}: every goroutine is in one group"
+            );
+            for w in groups {
+                let g = group(&dump, w.leaf);
+                assert_eq!(
+                    (g.count, g.state.as_str(), g.leaked),
+                    (w.count, w.state, w.leaked),
+                    "{name}: {}",
+                    w.leaf
+                );
+                // churn.func1's creator is main.churn; only the ones named here are checked.
+                if let Some(creator) = w.created_by {
+                    let by = g.created_by.as_ref().expect("created by");
+                    assert_eq!(by.function, creator, "{name}: {}", w.leaf);
+                    assert!(by.file.ends_with(STACKS_LEAK), "{name}: {by:?}");
+                }
+                let leaf = g.frames.iter().find(|f| f.function == w.leaf).unwrap();
+                assert!(leaf.line > 0, "{name}: {leaf:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn go126_mutex_frames_go_through_internal_sync() {
+        // Go 1.24 moved the mutex into internal/sync; sync.(*Mutex).Lock is an inlined frame.
+        let dump = parse(GO126_MUTEX_DEBUG2, false);
+        let g = group(&dump, "main.waitOnMutex");
+        let names: Vec<&str> = g.frames.iter().map(|f| f.function.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "internal/sync.runtime_SemacquireMutex",
+                "internal/sync.(*Mutex).lockSlow",
+                "internal/sync.(*Mutex).Lock",
+                "sync.(*Mutex).Lock",
+                "main.waitOnMutex",
+            ]
+        );
+        assert_eq!(g.wait_minutes, None);
+        assert_eq!(g.sample_ids.len(), 5);
+    }
+
+    #[test]
+    fn header_markers_of_go124_to_go127() {
+        let dump = parse(WRITTEN_MARKERS, false);
+        assert_eq!(dump.total, 10);
+        let pop = "example.com/api/internal/queue.(*Queue).Pop";
+        // (leaf, count, state, leaked, ages, locked to thread)
+        let cases = [
+            // "(durable)", the bubble and the labels are read past: one group of two.
+            (pop, 2, "chan receive", false, None, 0),
+            ("time.Sleep", 1, "sleep", false, None, 0),
+            (
+                "sync.(*WaitGroup).Wait",
+                1,
+                "sync.WaitGroup.Wait",
+                false,
+                None,
+                0,
+            ),
+            (
+                "example.com/api/internal/server.(*Server).drain",
+                1,
+                "select",
+                false,
+                Some((7, 7)),
+                1,
+            ),
+            (
+                "example.com/api/internal/server.(*Server).wait",
+                1,
+                "leaked",
+                true,
+                None,
+                0,
+            ),
+            ("testing.(*T).Run", 1, "chan receive", false, None, 0),
+        ];
+        for (leaf, count, state, leaked, ages, locked) in cases {
+            let g = group(&dump, leaf);
+            assert_eq!(
+                (
+                    g.count,
+                    g.state.as_str(),
+                    g.leaked,
+                    g.wait_minutes,
+                    g.locked_to_thread
+                ),
+                (count, state, leaked, ages, locked),
+                "{leaf}"
+            );
+        }
+        // A label value holding ", 5 minutes]:" is not an age and does not end the header.
+        let drain = group(&dump, "example.com/api/internal/server.(*Server).drain");
+        assert_eq!(drain.frames.len(), 1);
+        // Three publishers on one stack: two the runtime proved leaked ((scan) or not), one
+        // not. The proof keeps them apart.
+        let publish: Vec<_> = dump
+            .groups
+            .iter()
+            .filter(|g| g.frames[0].function.ends_with("(*Fanout).publish"))
+            .map(|g| (g.count, g.leaked, g.wait_minutes))
+            .collect();
+        assert_eq!(
+            publish,
+            [(2, true, Some((12, 14))), (1, false, Some((14, 14)))]
+        );
     }
 }

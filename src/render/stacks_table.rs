@@ -135,6 +135,9 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             if v.group.locked_to_thread > 0 {
                 title += &format!(" · {} locked to thread", v.group.locked_to_thread);
             }
+            if v.group.leaked {
+                title += " · leaked (the Go runtime proved nothing can wake it)";
+            }
             if v.stuck {
                 title += " · STUCK";
             }

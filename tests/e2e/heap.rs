@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::support::{stderr_of, steady, steady_json, Target};
+use crate::support::{for_each_go, go_toolchains, stderr_of, steady, steady_json, Target};
 
 const MIB: i64 = 1024 * 1024;
 
@@ -235,8 +235,9 @@ fn endpoints_that_hang_or_refuse_are_bounded_errors() {
     );
 }
 
+/// `go tool pprof` of the first toolchain: one reference for the profiles every toolchain wrote.
 fn go_tool_pprof(args: &[&str]) -> String {
-    let out = Command::new("go")
+    let out = Command::new(&go_toolchains()[0].path)
         .args(["tool", "pprof"])
         .args(args)
         .env("HOME", std::env::temp_dir())
@@ -274,183 +275,211 @@ fn pprof_rows(text: &str) -> Vec<(String, i64, i64)> {
 
 #[test]
 fn heap_leak_tops_the_diff_and_matches_go_tool_pprof() {
-    let target = Target::spawn_go("heap_leak", &["-mode", "heap", "-lifetime", "60"]);
-    let dir = target.dir.path();
-    let (a, b) = (dir.join("t0.pb.gz"), dir.join("t1.pb.gz"));
-    let pid = target.pid_arg();
-    let (snap, code) =
-        steady_json::<SnapshotDoc>(&["heap", "snapshot", &pid, "--gc", "-o", a.to_str().unwrap()]);
-    assert_eq!(code, 0);
-    assert!(snap.has_profile);
-    assert!(Path::new(&format!("{}.json", a.display())).exists());
-    std::thread::sleep(std::time::Duration::from_secs(4));
-    steady_json::<SnapshotDoc>(&["heap", "snapshot", &pid, "--gc", "-o", b.to_str().unwrap()]);
+    for_each_go(|go| {
+        let target =
+            Target::spawn_go_with(go, "heap_leak", &["-mode", "heap", "-lifetime", "60"], &[]);
+        let dir = target.dir.path();
+        let (a, b) = (dir.join("t0.pb.gz"), dir.join("t1.pb.gz"));
+        let pid = target.pid_arg();
+        let (snap, code) = steady_json::<SnapshotDoc>(&[
+            "heap",
+            "snapshot",
+            &pid,
+            "--gc",
+            "-o",
+            a.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0);
+        assert!(snap.has_profile);
+        assert!(Path::new(&format!("{}.json", a.display())).exists());
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        steady_json::<SnapshotDoc>(&["heap", "snapshot", &pid, "--gc", "-o", b.to_str().unwrap()]);
 
-    let (doc, code) = steady_json::<DiffDoc>(&[
-        "heap",
-        "diff",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--top",
-        "0",
-    ]);
-    assert_eq!(code, 1, "{doc:?}");
-    assert_eq!(doc.sample_type.as_deref(), Some("inuse_space"));
-    let leak = &doc.entries[0];
-    assert_eq!(leak.name, "main.leakIntoCache", "{:?}", doc.entries);
-    // 1 MiB/s, over the time between the two snapshots.
-    let expected = doc.seconds.unwrap() * MIB as f64;
-    let ratio = leak.flat_delta as f64 / expected;
-    assert!(
-        (0.75..1.25).contains(&ratio),
-        "grew {} in {:?}s: ratio {ratio:.2}",
-        leak.flat_delta,
-        doc.seconds
-    );
-    assert!(!leak.shrinking);
-    assert_eq!(
-        doc.total_delta,
-        Some(doc.new_total.unwrap() - doc.base_total.unwrap())
-    );
-    assert!(
-        doc.verdicts
+        let (doc, code) = steady_json::<DiffDoc>(&[
+            "heap",
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--top",
+            "0",
+        ]);
+        assert_eq!(code, 1, "{doc:?}");
+        assert_eq!(doc.sample_type.as_deref(), Some("inuse_space"));
+        let leak = &doc.entries[0];
+        assert_eq!(leak.name, "main.leakIntoCache", "{:?}", doc.entries);
+        // 1 MiB/s, over the time between the two snapshots.
+        let expected = doc.seconds.unwrap() * MIB as f64;
+        let ratio = leak.flat_delta as f64 / expected;
+        assert!(
+            (0.75..1.25).contains(&ratio),
+            "grew {} in {:?}s: ratio {ratio:.2}",
+            leak.flat_delta,
+            doc.seconds
+        );
+        assert!(!leak.shrinking);
+        assert_eq!(
+            doc.total_delta,
+            Some(doc.new_total.unwrap() - doc.base_total.unwrap())
+        );
+        assert!(
+            doc.verdicts
+                .iter()
+                .any(|v| v.kind == "memory-drift" && v.message.contains("live heap objects grew")),
+            "{:?}",
+            doc.verdicts
+        );
+        let live = doc
+            .ledger
             .iter()
-            .any(|v| v.kind == "memory-drift" && v.message.contains("live heap objects grew")),
-        "{:?}",
-        doc.verdicts
-    );
-    let live = doc
-        .ledger
-        .iter()
-        .find(|c| c.name == "live_objects")
-        .unwrap();
-    assert!(live.delta > 2 * MIB, "{live:?}");
+            .find(|c| c.name == "live_objects")
+            .unwrap();
+        assert!(live.delta > 2 * MIB, "{live:?}");
 
-    // The same files through go tool pprof: every function's flat and cum must agree.
-    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
-    let theirs = pprof_rows(&go_tool_pprof(&[
-        "-top",
-        "-unit=B",
-        "-nodecount=100000",
-        "-nodefraction=0",
-        "-sample_index=inuse_space",
-        "-base",
-        a,
-        b,
-    ]));
-    assert!(!theirs.is_empty());
-    for (name, flat, cum) in &theirs {
-        let ours = doc
-            .entries
-            .iter()
-            .find(|e| &e.name == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!((ours.flat_delta, ours.cum_delta), (*flat, *cum), "{name}");
-    }
-    let (top, _) =
-        steady_json::<TopDoc>(&["heap", "top", b, "--top", "0", "--sample", "alloc_objects"]);
-    let theirs = pprof_rows(&go_tool_pprof(&[
-        "-top",
-        "-unit=B",
-        "-nodecount=100000",
-        "-nodefraction=0",
-        "-sample_index=alloc_objects",
-        b,
-    ]));
-    assert_eq!(top.entries.len(), theirs.len());
-    for (name, flat, cum) in &theirs {
-        let ours = top.entries.iter().find(|e| &e.name == name).unwrap();
-        assert_eq!((ours.flat, ours.cum), (*flat, *cum), "{name}");
-    }
-    assert_eq!(top.sample_type.as_deref(), Some("alloc_objects"));
-    assert!(top.total.unwrap() > 0);
+        // The same files through go tool pprof: every function's flat and cum must agree.
+        let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+        let theirs = pprof_rows(&go_tool_pprof(&[
+            "-top",
+            "-unit=B",
+            "-nodecount=100000",
+            "-nodefraction=0",
+            "-sample_index=inuse_space",
+            "-base",
+            a,
+            b,
+        ]));
+        assert!(!theirs.is_empty());
+        for (name, flat, cum) in &theirs {
+            let ours = doc
+                .entries
+                .iter()
+                .find(|e| &e.name == name)
+                .unwrap_or_else(|| panic!("{name} missing"));
+            assert_eq!((ours.flat_delta, ours.cum_delta), (*flat, *cum), "{name}");
+        }
+        let (top, _) =
+            steady_json::<TopDoc>(&["heap", "top", b, "--top", "0", "--sample", "alloc_objects"]);
+        let theirs = pprof_rows(&go_tool_pprof(&[
+            "-top",
+            "-unit=B",
+            "-nodecount=100000",
+            "-nodefraction=0",
+            "-sample_index=alloc_objects",
+            b,
+        ]));
+        assert_eq!(top.entries.len(), theirs.len());
+        for (name, flat, cum) in &theirs {
+            let ours = top.entries.iter().find(|e| &e.name == name).unwrap();
+            assert_eq!((ours.flat, ours.cum), (*flat, *cum), "{name}");
+        }
+        assert_eq!(top.sample_type.as_deref(), Some("alloc_objects"));
+        assert!(top.total.unwrap() > 0);
+    });
 }
 
 #[test]
 fn live_top_discovers_the_endpoint_and_fills_the_ledger() {
-    let target = Target::spawn_go("heap_leak", &["-mode", "heap", "-lifetime", "60"]);
-    let (doc, code) = steady_json::<TopDoc>(&["heap", "top", &target.pid_arg(), "--gc"]);
-    assert_eq!(code, 0);
-    assert_eq!(
-        doc.endpoint.as_deref(),
-        Some(format!("http://127.0.0.1:{}/debug/pprof", target.port).as_str())
-    );
-    assert!(doc.go.unwrap().version.unwrap().starts_with("go1."));
-    assert!(
-        doc.entries.iter().any(|e| e.name == "main.warmCache"),
-        "{:?}",
-        doc.entries
-    );
-    let get = |n: &str| doc.ledger.iter().find(|l| l.name == n).unwrap().bytes;
-    assert!(get("rss") > 0 && get("live_objects") > 4 * MIB);
+    for_each_go(|go| {
+        let target =
+            Target::spawn_go_with(go, "heap_leak", &["-mode", "heap", "-lifetime", "60"], &[]);
+        let (doc, code) = steady_json::<TopDoc>(&["heap", "top", &target.pid_arg(), "--gc"]);
+        assert_eq!(code, 0);
+        assert_eq!(
+            doc.endpoint.as_deref(),
+            Some(format!("http://127.0.0.1:{}/debug/pprof", target.port).as_str())
+        );
+        assert_eq!(
+            doc.go.unwrap().version.as_deref(),
+            Some(go.version.as_str()),
+            "the build info names the toolchain that built it"
+        );
+        assert!(
+            doc.entries.iter().any(|e| e.name == "main.warmCache"),
+            "{:?}",
+            doc.entries
+        );
+        let get = |n: &str| doc.ledger.iter().find(|l| l.name == n).unwrap().bytes;
+        assert!(get("rss") > 0 && get("live_objects") > 4 * MIB);
 
-    let svg = target.dir.path().join("heap.svg");
-    let out = steady(&[
-        "heap",
-        "top",
-        &target.pid_arg(),
-        "--flame",
-        svg.to_str().unwrap(),
-        "--folded",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let folded = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        folded
-            .lines()
-            .any(|l| l.contains("main.main;") && l.contains("main.leakIntoCache")),
-        "{folded}"
-    );
-    let svg = std::fs::read_to_string(svg).unwrap();
-    assert!(svg.starts_with("<?xml") && svg.contains("main.leakIntoCache"));
+        let svg = target.dir.path().join("heap.svg");
+        let out = steady(&[
+            "heap",
+            "top",
+            &target.pid_arg(),
+            "--flame",
+            svg.to_str().unwrap(),
+            "--folded",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let folded = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            folded
+                .lines()
+                .any(|l| l.contains("main.main;") && l.contains("main.leakIntoCache")),
+            "{folded}"
+        );
+        let svg = std::fs::read_to_string(svg).unwrap();
+        assert!(svg.starts_with("<?xml") && svg.contains("main.leakIntoCache"));
 
-    let url = format!("http://127.0.0.1:{}/nope", target.port);
-    one_line_error(
-        &["heap", "top", &target.pid_arg(), "--url", &url],
-        "HTTP 404",
-    );
+        let url = format!("http://127.0.0.1:{}/nope", target.port);
+        one_line_error(
+            &["heap", "top", &target.pid_arg(), "--url", &url],
+            "HTTP 404",
+        );
+    });
 }
 
 #[test]
 fn fragmentation_is_told_from_a_leak_and_a_healthy_twin_is_steady() {
-    let fragmenting = Target::spawn_go("heap_leak", &["-mode", "fragment", "-lifetime", "60"]);
-    let healthy = Target::spawn_go("heap_leak", &["-mode", "steady", "-lifetime", "60"]);
-    let (frag, frag_code) = steady_json::<DiffDoc>(&[
-        "heap",
-        "diff",
-        &fragmenting.pid_arg(),
-        "--over",
-        "5s",
-        "--gc",
-    ]);
-    let (calm, calm_code) =
-        steady_json::<DiffDoc>(&["heap", "diff", &healthy.pid_arg(), "--over", "5s", "--gc"]);
-    let kinds: Vec<&str> = frag.verdicts.iter().map(|v| v.kind.as_str()).collect();
-    assert_eq!(
-        kinds,
-        ["allocator-fragmentation"],
-        "{:?} {:?}",
-        frag.verdicts,
-        frag.ledger
-    );
-    assert_eq!(frag_code, 1);
-    let spans = frag
-        .ledger
-        .iter()
-        .find(|c| c.name == "span_fragmentation")
-        .unwrap();
-    let live = frag
-        .ledger
-        .iter()
-        .find(|c| c.name == "live_objects")
-        .unwrap();
-    assert!(spans.delta > 2 * live.delta.max(0), "{spans:?} {live:?}");
-    assert!(
-        calm.verdicts.is_empty(),
-        "{:?} {:?}",
-        calm.verdicts,
-        calm.ledger
-    );
-    assert!(!calm.grew);
-    assert_eq!(calm_code, 0);
+    for_each_go(|go| {
+        let fragmenting = Target::spawn_go_with(
+            go,
+            "heap_leak",
+            &["-mode", "fragment", "-lifetime", "60"],
+            &[],
+        );
+        let healthy = Target::spawn_go_with(
+            go,
+            "heap_leak",
+            &["-mode", "steady", "-lifetime", "60"],
+            &[],
+        );
+        let (frag, frag_code) = steady_json::<DiffDoc>(&[
+            "heap",
+            "diff",
+            &fragmenting.pid_arg(),
+            "--over",
+            "5s",
+            "--gc",
+        ]);
+        let (calm, calm_code) =
+            steady_json::<DiffDoc>(&["heap", "diff", &healthy.pid_arg(), "--over", "5s", "--gc"]);
+        let kinds: Vec<&str> = frag.verdicts.iter().map(|v| v.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["allocator-fragmentation"],
+            "{:?} {:?}",
+            frag.verdicts,
+            frag.ledger
+        );
+        assert_eq!(frag_code, 1);
+        let spans = frag
+            .ledger
+            .iter()
+            .find(|c| c.name == "span_fragmentation")
+            .unwrap();
+        let live = frag
+            .ledger
+            .iter()
+            .find(|c| c.name == "live_objects")
+            .unwrap();
+        assert!(spans.delta > 2 * live.delta.max(0), "{spans:?} {live:?}");
+        assert!(
+            calm.verdicts.is_empty(),
+            "{:?} {:?}",
+            calm.verdicts,
+            calm.ledger
+        );
+        assert!(!calm.grew);
+        assert_eq!(calm_code, 0);
+    });
 }

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use serde::Deserialize;
 
-use crate::support::{stderr_of, steady, steady_command, steady_json, Target};
+use crate::support::{for_each_go, stderr_of, steady, steady_command, steady_json, Target};
 
 #[derive(Debug, Deserialize)]
 struct StacksDoc {
@@ -25,6 +25,7 @@ struct Group {
     state: String,
     wait_minutes: Option<Minutes>,
     stuck: bool,
+    leaked: bool,
     frames: Vec<Frame>,
     created_by: Option<Frame>,
 }
@@ -62,131 +63,195 @@ fn has_frame(g: &Group, function: &str) -> bool {
 
 #[test]
 fn leaked_goroutines_on_a_channel_lead_the_groups() {
-    let target = Target::spawn_go(
-        "stacks_leak",
-        &["-mode", "chan", "-count", "300", "-lifetime", "60"],
+    for_each_go(|go| {
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &["-mode", "chan", "-count", "300", "-lifetime", "60"],
+            &[],
+        );
+        let (doc, code) = steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--goroutines"]);
+        assert_eq!(code, 0, "no ages yet, so nothing is stuck: {:?}", doc.notes);
+        assert!(doc.has_wait_reasons);
+        assert!(doc.total.unwrap() >= 300);
+        let top = &doc.groups[0];
+        assert_eq!(
+            (top.count, top.state.as_str()),
+            (300, "chan receive"),
+            "{:?}",
+            doc.groups
+        );
+        assert!(has_frame(top, "main.leakOnChannel"));
+        let leaf = top
+            .frames
+            .iter()
+            .find(|f| f.function == "main.leakOnChannel")
+            .unwrap();
+        assert!(
+            leaf.app && leaf.file.ends_with("stacks_leak/main.go") && leaf.line > 0,
+            "{leaf:?}"
+        );
+        assert_eq!(top.created_by.as_ref().unwrap().function, "main.main");
+        assert!(
+            top.wait_minutes.is_none(),
+            "Go reports no age before a GC and a minute"
+        );
+        assert!(!top.stuck);
+        assert!(doc.threads.is_none(), "--goroutines only");
+    });
+}
+
+#[test]
+fn labelled_goroutines_group_by_stack_and_a_proven_leak_is_stuck() {
+    for_each_go(|go| {
+        // Go 1.26 prints pprof labels in the headers under this GODEBUG (1.27 by default);
+        // older toolchains ignore it.
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &[
+                "-mode",
+                "chan",
+                "-count",
+                "40",
+                "-labels",
+                "-lifetime",
+                "60",
+            ],
+            &[("GODEBUG", "tracebacklabels=1")],
+        );
+        let (doc, code) = steady_json::<StacksDoc>(&[
+            "stacks",
+            &target.pid_arg(),
+            "--goroutines",
+            "--match",
+            "leakOnChannel",
+        ]);
+        assert_eq!(code, 0, "{:?}", doc.groups);
+        assert_eq!(doc.groups.len(), 1, "{:?}", doc.groups);
+        assert_eq!(
+            (doc.groups[0].count, doc.groups[0].state.as_str()),
+            (40, "chan receive")
+        );
+        assert!(!doc.groups[0].leaked);
+    });
+    // Go 1.26's leak detector (GOEXPERIMENT=goroutineleakprofile) marked these; recorded.
+    let leaked = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goroutines/go1.26.8-chan-leak-detected-debug2.txt"
     );
-    let (doc, code) = steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--goroutines"]);
-    assert_eq!(code, 0, "no ages yet, so nothing is stuck: {:?}", doc.notes);
-    assert!(doc.has_wait_reasons);
-    assert!(doc.total.unwrap() >= 300);
-    let top = &doc.groups[0];
-    assert_eq!(
-        (top.count, top.state.as_str()),
-        (300, "chan receive"),
-        "{:?}",
-        doc.groups
-    );
-    assert!(has_frame(top, "main.leakOnChannel"));
-    let leaf = top
-        .frames
-        .iter()
-        .find(|f| f.function == "main.leakOnChannel")
-        .unwrap();
-    assert!(
-        leaf.app && leaf.file.ends_with("stacks_leak/main.go") && leaf.line > 0,
-        "{leaf:?}"
-    );
-    assert_eq!(top.created_by.as_ref().unwrap().function, "main.main");
-    assert!(
-        top.wait_minutes.is_none(),
-        "Go reports no age before a GC and a minute"
-    );
-    assert!(!top.stuck);
-    assert!(doc.threads.is_none(), "--goroutines only");
+    let (doc, code) = steady_json::<StacksDoc>(&["stacks", "--file", leaked]);
+    assert_eq!(code, 1, "a proven leak is a finding without any age");
+    assert_eq!(doc.stuck_goroutines, 30);
+    let first = &doc.groups[0];
+    assert!(first.leaked && first.stuck && first.wait_minutes.is_none());
 }
 
 #[test]
 fn goroutines_piled_on_a_mutex_are_one_group() {
-    let target = Target::spawn_go(
-        "stacks_leak",
-        &["-mode", "mutex", "-count", "150", "-lifetime", "60"],
-    );
-    let (doc, _) = steady_json::<StacksDoc>(&[
-        "stacks",
-        &target.pid_arg(),
-        "--goroutines",
-        "--match",
-        "waitOnMutex",
-    ]);
-    assert_eq!(doc.groups.len(), 1, "{:?}", doc.groups);
-    let g = &doc.groups[0];
-    assert_eq!(g.count, 150);
-    assert!(
-        g.state.contains("semacquire") || g.state.contains("Mutex"),
-        "{}",
-        g.state
-    );
-    assert!(has_frame(g, "sync.(*Mutex).Lock"));
-    let (all, _) =
-        steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--goroutines", "--top", "0"]);
-    assert!(all.groups_total > 1);
-    let (min, _) = steady_json::<StacksDoc>(&[
-        "stacks",
-        &target.pid_arg(),
-        "--goroutines",
-        "--min-count",
-        "100",
-    ]);
-    assert_eq!(min.groups.len(), 1);
+    for_each_go(|go| {
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &["-mode", "mutex", "-count", "150", "-lifetime", "60"],
+            &[],
+        );
+        let (doc, _) = steady_json::<StacksDoc>(&[
+            "stacks",
+            &target.pid_arg(),
+            "--goroutines",
+            "--match",
+            "waitOnMutex",
+        ]);
+        assert_eq!(doc.groups.len(), 1, "{:?}", doc.groups);
+        let g = &doc.groups[0];
+        assert_eq!(g.count, 150);
+        // Go 1.20 named the lock in the wait reason; 1.19 says semacquire for every semaphore.
+        let reason = if go.version.starts_with("go1.19") {
+            "semacquire"
+        } else {
+            "sync.Mutex.Lock"
+        };
+        assert_eq!(g.state, reason);
+        assert!(has_frame(g, "sync.(*Mutex).Lock"));
+        let (all, _) =
+            steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--goroutines", "--top", "0"]);
+        assert!(all.groups_total > 1);
+        let (min, _) = steady_json::<StacksDoc>(&[
+            "stacks",
+            &target.pid_arg(),
+            "--goroutines",
+            "--min-count",
+            "100",
+        ]);
+        assert_eq!(min.groups.len(), 1);
+    });
 }
 
 #[test]
 fn locked_threads_blocked_in_a_syscall_are_found() {
-    let target = Target::spawn_go(
-        "stacks_leak",
-        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
-    );
-    let (doc, code) =
-        steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--threads", "--over", "1s"]);
-    assert_eq!(code, 0, "S state is blocked, not stuck");
-    let threads = doc.threads.expect("threads");
-    assert!(threads.total >= 25);
-    let top = &threads.groups[0];
-    assert_eq!(
-        (top.count, top.state.as_str(), top.syscall.as_deref()),
-        (24, "S", Some("read")),
-        "{:?}",
-        threads.groups
-    );
-    assert!(doc.groups.is_empty(), "--threads only");
+    for_each_go(|go| {
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+            &[],
+        );
+        let (doc, code) =
+            steady_json::<StacksDoc>(&["stacks", &target.pid_arg(), "--threads", "--over", "1s"]);
+        assert_eq!(code, 0, "S state is blocked, not stuck");
+        let threads = doc.threads.expect("threads");
+        assert!(threads.total >= 25);
+        let top = &threads.groups[0];
+        assert_eq!(
+            (top.count, top.state.as_str(), top.syscall.as_deref()),
+            (24, "S", Some("read")),
+            "{:?}",
+            threads.groups
+        );
+        assert!(doc.groups.is_empty(), "--threads only");
+    });
 }
 
 #[test]
 fn a_large_goroutine_count_is_grouped_without_stopping_the_world() {
-    let target = Target::spawn_go(
-        "stacks_leak",
-        &["-mode", "chan", "-count", "300", "-lifetime", "60"],
-    );
-    let (doc, _) = steady_json::<StacksDoc>(&[
-        "stacks",
-        &target.pid_arg(),
-        "--goroutines",
-        "--max-full-dump",
-        "100",
-    ]);
-    assert!(!doc.has_wait_reasons);
-    assert!(
-        doc.notes
-            .iter()
-            .any(|n| n.contains("--max-full-dump 100") && n.contains("--allow-stw")),
-        "{:?}",
-        doc.notes
-    );
-    assert_eq!(
-        (doc.groups[0].count, doc.groups[0].state.as_str()),
-        (300, "")
-    );
-    assert!(has_frame(&doc.groups[0], "main.leakOnChannel"));
-    let (full, _) = steady_json::<StacksDoc>(&[
-        "stacks",
-        &target.pid_arg(),
-        "--goroutines",
-        "--max-full-dump",
-        "100",
-        "--allow-stw",
-    ]);
-    assert!(full.has_wait_reasons);
+    for_each_go(|go| {
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &["-mode", "chan", "-count", "300", "-lifetime", "60"],
+            &[],
+        );
+        let (doc, _) = steady_json::<StacksDoc>(&[
+            "stacks",
+            &target.pid_arg(),
+            "--goroutines",
+            "--max-full-dump",
+            "100",
+        ]);
+        assert!(!doc.has_wait_reasons);
+        assert!(
+            doc.notes
+                .iter()
+                .any(|n| n.contains("--max-full-dump 100") && n.contains("--allow-stw")),
+            "{:?}",
+            doc.notes
+        );
+        assert_eq!(
+            (doc.groups[0].count, doc.groups[0].state.as_str()),
+            (300, "")
+        );
+        assert!(has_frame(&doc.groups[0], "main.leakOnChannel"));
+        let (full, _) = steady_json::<StacksDoc>(&[
+            "stacks",
+            &target.pid_arg(),
+            "--goroutines",
+            "--max-full-dump",
+            "100",
+            "--allow-stw",
+        ]);
+        assert!(full.has_wait_reasons);
+    });
 }
 
 #[test]
@@ -320,36 +385,40 @@ fn folded_stacks_and_flame_graphs_follow_the_filters_and_the_verdict() {
 
 #[test]
 fn thread_stacks_fold_and_draw() {
-    let target = Target::spawn_go(
-        "stacks_leak",
-        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
-    );
-    let out = steady(&["stacks", &target.pid_arg(), "--threads", "--folded"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
-    // With CAP_SYS_ADMIN the kernel stack ends in the pipe read; without, the syscall shows.
-    assert!(
-        text.lines().any(|l| l.starts_with("stacks_leak;")
-            && (l.contains("pipe_read") || l.contains(";S;read"))
-            && l.ends_with(" 24")),
-        "{text}"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let svg = dir.path().join("threads.svg");
-    let out = steady(&[
-        "stacks",
-        &target.pid_arg(),
-        "--threads",
-        "--flame",
-        svg.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let drawn = std::fs::read_to_string(&svg).expect("--threads --flame writes the graph");
-    assert!(drawn.contains("<svg") && drawn.contains("stacks_leak"));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("stacks_leak"),
-        "the table still prints"
-    );
+    for_each_go(|go| {
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+            &[],
+        );
+        let out = steady(&["stacks", &target.pid_arg(), "--threads", "--folded"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        // With CAP_SYS_ADMIN the kernel stack ends in the pipe read; without, the syscall shows.
+        assert!(
+            text.lines().any(|l| l.starts_with("stacks_leak;")
+                && (l.contains("pipe_read") || l.contains(";S;read"))
+                && l.ends_with(" 24")),
+            "{text}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("threads.svg");
+        let out = steady(&[
+            "stacks",
+            &target.pid_arg(),
+            "--threads",
+            "--flame",
+            svg.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let drawn = std::fs::read_to_string(&svg).expect("--threads --flame writes the graph");
+        assert!(drawn.contains("<svg") && drawn.contains("stacks_leak"));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("stacks_leak"),
+            "the table still prints"
+        );
+    });
 }
 
 /// Connections waiting in the accept queue of the loopback listener on `port` (fd_mix never
@@ -425,33 +494,37 @@ struct Step {
 
 #[test]
 fn the_thread_leak_card_finds_the_goroutines_that_pinned_threads() {
-    let target = Target::spawn_go(
-        "stacks_leak",
-        &["-mode", "locked", "-count", "24", "-lifetime", "60"],
-    );
-    let (doc, _) =
-        steady_json::<RunbookDoc>(&["runbook", "thread-leak", "--pid", &target.pid_arg()]);
-    let goroutine_steps: Vec<&String> = doc.cards[0]
-        .diagnose
-        .iter()
-        .map(|s| &s.command)
-        .filter(|c| c.starts_with("steady stacks") && c.contains("--goroutines"))
-        .collect();
-    assert!(!goroutine_steps.is_empty(), "{doc:?}");
-    for command in goroutine_steps {
-        // Run as the card prints it, through a shell, quotes and all.
-        let line = command.replacen("steady", env!("CARGO_BIN_EXE_steady"), 1) + " --json";
-        let out = std::process::Command::new("sh")
-            .args(["-c", &line])
-            .output()
-            .unwrap();
-        let stacks: StacksDoc = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{command}: {e}\n{}", stderr_of(&out)));
-        let top = stacks
-            .groups
-            .first()
-            .unwrap_or_else(|| panic!("{command} found nothing"));
-        assert_eq!(top.count, 24, "{command}: {:?}", stacks.groups);
-        assert!(has_frame(top, "main.blockInSyscall"), "{command}");
-    }
+    for_each_go(|go| {
+        let target = Target::spawn_go_with(
+            go,
+            "stacks_leak",
+            &["-mode", "locked", "-count", "24", "-lifetime", "60"],
+            &[],
+        );
+        let (doc, _) =
+            steady_json::<RunbookDoc>(&["runbook", "thread-leak", "--pid", &target.pid_arg()]);
+        let goroutine_steps: Vec<&String> = doc.cards[0]
+            .diagnose
+            .iter()
+            .map(|s| &s.command)
+            .filter(|c| c.starts_with("steady stacks") && c.contains("--goroutines"))
+            .collect();
+        assert!(!goroutine_steps.is_empty(), "{doc:?}");
+        for command in goroutine_steps {
+            // Run as the card prints it, through a shell, quotes and all.
+            let line = command.replacen("steady", env!("CARGO_BIN_EXE_steady"), 1) + " --json";
+            let out = std::process::Command::new("sh")
+                .args(["-c", &line])
+                .output()
+                .unwrap();
+            let stacks: StacksDoc = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("{command}: {e}\n{}", stderr_of(&out)));
+            let top = stacks
+                .groups
+                .first()
+                .unwrap_or_else(|| panic!("{command} found nothing"));
+            assert_eq!(top.count, 24, "{command}: {:?}", stacks.groups);
+            assert!(has_frame(top, "main.blockInSyscall"), "{command}");
+        }
+    });
 }

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -103,8 +105,14 @@ func main() {
 	limit := flag.Int("limit", 5000, "stop growing after this many")
 	count := flag.Int("count", 200, "how many goroutines to leave stuck")
 	lifetime := flag.Int("lifetime", 60, "seconds before exiting on its own")
+	labels := flag.Bool("labels", false, "give the goroutines started from main a pprof label mode=<mode>")
 	flag.String("dir", "", "ignored (the test harness passes a scratch directory)")
 	flag.Parse()
+	if *labels {
+		// Inherited by every goroutine main starts from here on; Go ≥1.27 (or GODEBUG=tracebacklabels=1
+		// on 1.26) prints them in the goroutine headers of ?debug=2.
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("mode", *mode)))
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
