@@ -158,11 +158,14 @@ complete -c steady -n "__fish_steady_using_subcommand triage" -l record -d 'Appe
 complete -c steady -n "__fish_steady_using_subcommand triage" -l from -d 'Judge a recording made with --record instead of sampling' -r -F
 complete -c steady -n "__fish_steady_using_subcommand triage" -l url -d 'The pprof handler to use instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand triage" -l port -d 'The loopback port that serves /debug/pprof' -r
+complete -c steady -n "__fish_steady_using_subcommand triage" -l sliding -d 'With --from: judge every window of this width along the recording, one line per offset' -r
 complete -c steady -n "__fish_steady_using_subcommand triage" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand triage" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
 complete -c steady -n "__fish_steady_using_subcommand triage" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand triage" -l gc -d 'Force a GC before each Go sample, so memory is judged on exact live figures even when the target collects rarely (costs the target a full GC each time)'
+complete -c steady -n "__fish_steady_using_subcommand triage" -l full-window -d 'Sample the whole window even when a verdict is sure sooner'
 complete -c steady -n "__fish_steady_using_subcommand triage" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand triage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand triage" -s V -l version -d 'Print version'

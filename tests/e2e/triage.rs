@@ -14,16 +14,8 @@ struct TriageDoc {
     verdicts: Vec<Verdict>,
     checks: Vec<Check>,
     notes: Vec<String>,
-    memory: Memory,
     probe: Option<Probe>,
     stopped_early: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Memory {
-    judged: bool,
-    gc_cycles: Option<u64>,
-    reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
