@@ -510,6 +510,58 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Shell words of a card's command: plain words and 'single-quoted' ones.
+    fn words(command: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let (mut quoted, mut any) = (false, false);
+        for c in command.chars() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                ' ' if !quoted => {
+                    if any {
+                        out.push(std::mem::take(&mut word));
+                        any = false;
+                    }
+                }
+                c => {
+                    word.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            out.push(word);
+        }
+        out
+    }
+
+    #[test]
+    fn every_command_a_runbook_card_prints_parses_with_the_real_cli() {
+        use crate::analyze::drift::DriftKind;
+        use crate::analyze::runbook::{card, next_steps, STEADY};
+        let cards = DriftKind::ALL.iter().map(|k| card(*k)).chain([&STEADY]);
+        let mut checked = 0;
+        for c in cards {
+            for step in next_steps(c, Some(4242)) {
+                let args = words(&step.command);
+                assert_eq!(args[0], "steady", "{}", step.command);
+                if let Err(err) = Cli::try_parse_from(&args) {
+                    panic!("`{}` does not parse: {err}", step.command);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "only {checked} commands");
+        assert_eq!(
+            words("steady stacks 1 --state 'locked to thread'"),
+            ["steady", "stacks", "1", "--state", "locked to thread"]
+        );
+    }
+
     #[test]
     fn durations() {
         let cases = [
