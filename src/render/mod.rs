@@ -17,6 +17,7 @@ pub mod stacks_table;
 pub mod text;
 pub mod triage_json;
 pub mod triage_table;
+pub mod triage_text;
 
 /// The JSON shape's version; bump it when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -95,7 +95,10 @@ pub fn write_card(
             writeln!(out, "  {line}")?;
         }
         for e in &v.evidence {
-            item(out, &text::sanitize(e))?;
+            item(
+                out,
+                &text::sanitize(&crate::render::triage_text::describe(e)),
+            )?;
         }
     }
     heading(out, "Fingerprint")?;

@@ -4,11 +4,12 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::drift::{ProbeLatency, TriageReport, WindowVerdict};
+use crate::analyze::drift::{Evidence, ProbeLatency, StuckEvidence, TriageReport, WindowVerdict};
 use crate::analyze::runbook::{card, next_steps};
 use crate::model::sample::TargetFacts;
 use crate::render::fds_json::round2;
 use crate::render::runbook::StepJson;
+use crate::render::triage_text::describe;
 use crate::render::SCHEMA_VERSION;
 
 #[derive(Serialize)]
@@ -21,7 +22,10 @@ struct VerdictJson<'a> {
     limit: Option<LimitJson>,
     confidence: f64,
     shape: &'static str,
-    evidence: &'a [String],
+    /// The evidence in words, as the table prints it.
+    evidence: Vec<String>,
+    /// The same evidence as fields, one object per item, `type` naming its kind.
+    evidence_data: Vec<EvidenceJson<'a>>,
     consequence_of: Option<&'static str>,
     inferred: bool,
     /// Goroutines proven stuck by identity across the window.
@@ -30,6 +34,168 @@ struct VerdictJson<'a> {
     next_commands: Vec<String>,
     /// The same commands, each with what it shows.
     next_steps: Vec<StepJson>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum EvidenceJson<'a> {
+    Series {
+        series: &'static str,
+        unit: &'static str,
+        first: f64,
+        last: f64,
+        shape: &'static str,
+        span_seconds: f64,
+        gc_cycles: Option<u64>,
+    },
+    GrowingGroup {
+        group: &'a str,
+        delta: i64,
+        per_minute: f64,
+    },
+    LargestGroup {
+        goroutines: u64,
+        state: &'a str,
+        wait_minutes_min: Option<u32>,
+        wait_minutes_max: Option<u32>,
+        function: &'a str,
+        location: &'a str,
+    },
+    FreeInSpans {
+        first_bytes: f64,
+        last_bytes: f64,
+        live_growth_bytes: f64,
+    },
+    ProbeLatency {
+        p50_first_ms: f64,
+        p50_last_ms: f64,
+        p99_first_ms: f64,
+        p99_last_ms: f64,
+    },
+    IoWaitWithoutProbe {
+        first: f64,
+        last: f64,
+    },
+    StuckByAge,
+    StuckByIdentity(StuckJson<'a>),
+    Cpu {
+        share_of_one_cpu: f64,
+    },
+    GoroutinesFlat {
+        low: u64,
+        high: u64,
+    },
+    PerUnitOfCause {
+        cause: &'static str,
+        per_unit: f64,
+        unit: &'static str,
+        cause_unit: &'static str,
+    },
+}
+
+fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
+    match e {
+        Evidence::Series {
+            series,
+            unit,
+            first,
+            last,
+            shape,
+            span_seconds,
+            gc_cycles,
+        } => EvidenceJson::Series {
+            series,
+            unit,
+            first: round2(*first),
+            last: round2(*last),
+            shape: shape.name(),
+            span_seconds: round2(*span_seconds),
+            gc_cycles: *gc_cycles,
+        },
+        Evidence::GrowingGroup {
+            group,
+            delta,
+            per_minute,
+        } => EvidenceJson::GrowingGroup {
+            group,
+            delta: *delta,
+            per_minute: round2(*per_minute),
+        },
+        Evidence::LargestGroup {
+            goroutines,
+            state,
+            wait_minutes,
+            function,
+            location,
+        } => EvidenceJson::LargestGroup {
+            goroutines: *goroutines,
+            state,
+            wait_minutes_min: wait_minutes.map(|w| w.0),
+            wait_minutes_max: wait_minutes.map(|w| w.1),
+            function,
+            location,
+        },
+        Evidence::FreeInSpans {
+            first,
+            last,
+            live_growth,
+        } => EvidenceJson::FreeInSpans {
+            first_bytes: first.round(),
+            last_bytes: last.round(),
+            live_growth_bytes: live_growth.round(),
+        },
+        Evidence::ProbeLatency {
+            p50_first,
+            p50_last,
+            p99_first,
+            p99_last,
+        } => EvidenceJson::ProbeLatency {
+            p50_first_ms: round2(p50_first * 1e3),
+            p50_last_ms: round2(p50_last * 1e3),
+            p99_first_ms: round2(p99_first * 1e3),
+            p99_last_ms: round2(p99_last * 1e3),
+        },
+        Evidence::IoWaitWithoutProbe { first, last } => EvidenceJson::IoWaitWithoutProbe {
+            first: *first,
+            last: *last,
+        },
+        Evidence::StuckByAge => EvidenceJson::StuckByAge,
+        Evidence::StuckByIdentity(s) => EvidenceJson::StuckByIdentity(stuck_json(s)),
+        Evidence::Cpu { share } => EvidenceJson::Cpu {
+            share_of_one_cpu: round2(*share),
+        },
+        Evidence::GoroutinesFlat { low, high } => EvidenceJson::GoroutinesFlat {
+            low: *low,
+            high: *high,
+        },
+        Evidence::PerUnitOfCause {
+            cause,
+            per_unit,
+            unit,
+            cause_unit,
+        } => EvidenceJson::PerUnitOfCause {
+            cause: cause.name(),
+            per_unit: round2(*per_unit),
+            unit,
+            cause_unit,
+        },
+    }
+}
+
+fn stuck_json(e: &StuckEvidence) -> StuckJson<'_> {
+    StuckJson {
+        goroutines: e.goroutines,
+        state: &e.state,
+        function: &e.function,
+        location: &e.location,
+        waited_seconds: round2(e.waited_seconds),
+        holder: e.holder.as_ref().map(|h| HolderJson {
+            id: h.id,
+            state: &h.state,
+            function: &h.function,
+            location: &h.location,
+        }),
+    }
 }
 
 #[derive(Serialize)]
@@ -131,22 +297,11 @@ pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::R
                 limit: v.limit.map(|(name, value)| LimitJson { name, value }),
                 confidence: round2(v.confidence),
                 shape: v.shape.name(),
-                evidence: &v.evidence,
+                evidence: v.evidence.iter().map(describe).collect(),
+                evidence_data: v.evidence.iter().map(evidence_json).collect(),
                 consequence_of: v.consequence_of.map(|k| k.name()),
                 inferred: v.inferred,
-                stuck: v.stuck.as_ref().map(|e| StuckJson {
-                    goroutines: e.goroutines,
-                    state: &e.state,
-                    function: &e.function,
-                    location: &e.location,
-                    waited_seconds: round2(e.waited_seconds),
-                    holder: e.holder.as_ref().map(|h| HolderJson {
-                        id: h.id,
-                        state: &h.state,
-                        function: &h.function,
-                        location: &h.location,
-                    }),
-                }),
+                stuck: v.stuck.as_ref().map(stuck_json),
                 next_commands: steps.iter().map(|s| s.command.clone()).collect(),
                 next_steps: steps.into_iter().map(StepJson::from).collect(),
             })

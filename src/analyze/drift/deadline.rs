@@ -1,7 +1,7 @@
 //! Deadline drift: the latency tail creeping up, measured by `--probe`, or inferred without
 //! one from work piling up in I/O wait while memory does not grow.
 
-use super::{rise_certainty, verdict, DriftKind, ProbeLatency, ProbeSummary, Verdict};
+use super::{rise_certainty, verdict, DriftKind, Evidence, ProbeLatency, ProbeSummary, Verdict};
 use crate::analyze::policy::DriftPolicy;
 use crate::analyze::series::trend;
 use crate::model::sample::{Sample, TargetFacts};
@@ -36,13 +36,12 @@ fn probed(samples: &[&Sample], policy: &DriftPolicy, verdicts: &mut Vec<Verdict>
     {
         let mut v = verdict(DriftKind::DeadlineDrift, &t, "seconds", rise_certainty(&t));
         v.current = p.p99_last;
-        v.evidence.push(format!(
-            "probe p99 {:.0} ms -> {:.0} ms, p50 {:.0} ms -> {:.0} ms",
-            p.p99_first * 1e3,
-            p.p99_last * 1e3,
-            p.p50_first * 1e3,
-            p.p50_last * 1e3
-        ));
+        v.evidence.push(Evidence::ProbeLatency {
+            p50_first: p.p50_first,
+            p50_last: p.p50_last,
+            p99_first: p.p99_first,
+            p99_last: p.p99_last,
+        });
         verdicts.push(v);
     }
 }
@@ -67,10 +66,10 @@ fn inferred(samples: &[&Sample], policy: &DriftPolicy, verdicts: &mut Vec<Verdic
             rise_certainty(&t) * policy.inferred_confidence,
         );
         v.inferred = true;
-        v.evidence.push(format!(
-            "inferred without a probe: goroutines blocked in IO wait {} -> {}; give --probe URL to measure latency",
-            t.first, t.last
-        ));
+        v.evidence.push(Evidence::IoWaitWithoutProbe {
+            first: t.first,
+            last: t.last,
+        });
         verdicts.push(v);
     }
 }

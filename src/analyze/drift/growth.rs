@@ -1,6 +1,6 @@
 //! Descriptors, threads and goroutines that climb over the window.
 
-use super::{confidence, eta, rising, series, shape_word, verdict, DriftKind, Extras, Verdict};
+use super::{confidence, eta, rising, series, verdict, DriftKind, Evidence, Extras, Verdict};
 use crate::analyze::policy::DriftPolicy;
 use crate::analyze::stacks::GoroutineView;
 use crate::model::sample::{Sample, TargetFacts};
@@ -25,12 +25,8 @@ pub(super) fn descriptors(
         v.limit = Some(("RLIMIT_NOFILE soft limit", soft as f64));
         v.eta_seconds = eta(soft as f64, t.last, t.slope);
     }
-    v.evidence.push(format!(
-        "descriptors {} -> {} ({})",
-        t.first,
-        t.last,
-        shape_word(&t)
-    ));
+    v.evidence
+        .push(Evidence::series("descriptors", "descriptors", &t));
     if let Some(g) = top_growing_group(samples) {
         v.evidence.push(g);
     }
@@ -49,7 +45,7 @@ pub(super) fn threads(samples: &[&Sample], policy: &DriftPolicy, verdicts: &mut 
         confidence(&t, threads.len(), policy),
     );
     v.evidence
-        .push(format!("OS threads {} -> {}", t.first, t.last));
+        .push(Evidence::series("OS threads", "threads", &t));
     verdicts.push(v);
 }
 
@@ -70,15 +66,15 @@ pub(super) fn goroutines(
         confidence(&t, goroutines.len(), policy),
     );
     v.evidence
-        .push(format!("goroutines {} -> {}", t.first, t.last));
+        .push(Evidence::series("goroutines", "goroutines", &t));
     if let Some(g) = extras.final_goroutine_groups.first() {
-        v.evidence.push(describe_group(g));
+        v.evidence.push(largest_group(g));
     }
     verdicts.push(v);
 }
 
 /// The descriptor group that grew most between the first and the last sample.
-fn top_growing_group(samples: &[&Sample]) -> Option<String> {
+fn top_growing_group(samples: &[&Sample]) -> Option<Evidence> {
     let (first, last) = (samples.first()?, samples.last()?);
     let (name, delta) = last
         .fd_groups
@@ -91,35 +87,25 @@ fn top_growing_group(samples: &[&Sample]) -> Option<String> {
         })
         .max_by_key(|(_, d)| *d)?;
     let span = (last.t - first.t).max(1.0);
-    (delta > 0).then(|| {
-        format!(
-            "{name} grew +{delta} ({:+.0}/min)",
-            delta as f64 * 60.0 / span
-        )
+    (delta > 0).then(|| Evidence::GrowingGroup {
+        group: name.clone(),
+        delta,
+        per_minute: delta as f64 * 60.0 / span,
     })
 }
 
-pub(super) fn describe_group(g: &GoroutineView) -> String {
+pub(super) fn largest_group(g: &GoroutineView) -> Evidence {
     let place = g
         .group
         .frames
         .iter()
         .find(|f| crate::analyze::stacks::is_app_frame(&f.function))
-        .or(g.group.frames.first())
-        .map(|f| format!("{} ({}:{})", f.function, f.file, f.line))
-        .unwrap_or_else(|| "(no stack)".to_string());
-    let wait = match g.group.wait_minutes {
-        Some((lo, hi)) if lo == hi => format!(", waiting {lo} min"),
-        Some((lo, hi)) => format!(", waiting {lo}-{hi} min"),
-        None => String::new(),
-    };
-    let state = if g.group.state.is_empty() {
-        String::new()
-    } else {
-        format!(" in {}", g.group.state)
-    };
-    format!(
-        "largest group: {} goroutines{state}{wait} at {place}",
-        g.group.count
-    )
+        .or(g.group.frames.first());
+    Evidence::LargestGroup {
+        goroutines: g.group.count,
+        state: g.group.state.clone(),
+        wait_minutes: g.group.wait_minutes,
+        function: place.map_or_else(|| "(no stack)".to_string(), |f| f.function.clone()),
+        location: place.map_or_else(String::new, |f| format!("{}:{}", f.file, f.line)),
+    }
 }

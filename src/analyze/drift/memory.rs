@@ -5,8 +5,8 @@
 //! judged on anonymous RSS.
 
 use super::{
-    confidence, eta, mib, rise_certainty, rising, rising_with, series, shape_word, verdict,
-    DriftKind, Verdict,
+    confidence, eta, rise_certainty, rising, rising_with, series, verdict, DriftKind, Evidence,
+    Verdict,
 };
 use crate::analyze::policy::{DriftPolicy, ShapePolicy};
 use crate::analyze::series::trend;
@@ -143,14 +143,15 @@ pub(super) fn judge(
             };
             v.eta_seconds = eta(limit, used, t.slope);
         }
-        v.evidence.push(format!(
-            "{} {} -> {} over {} GC cycles ({})",
-            source.label(),
-            mib(t.first),
-            mib(t.last),
-            cycles,
-            shape_word(&t)
-        ));
+        v.evidence.push(Evidence::Series {
+            series: source.label(),
+            unit: "bytes",
+            first: t.first,
+            last: t.last,
+            shape: t.shape,
+            span_seconds: t.span_seconds,
+            gc_cycles: Some(cycles),
+        });
         verdicts.push(v);
     }
     let free: Vec<(f64, f64)> = points.iter().map(|p| (p.t, p.free_in_spans)).collect();
@@ -169,12 +170,11 @@ pub(super) fn judge(
                 v.limit = Some((name, limit));
                 v.eta_seconds = eta(limit, last.rss as f64, t.slope);
             }
-            v.evidence.push(format!(
-                "in-use spans minus live objects at GC ends {} -> {} while the live heap grew {}",
-                mib(t.first),
-                mib(t.last),
-                mib(live_growth)
-            ));
+            v.evidence.push(Evidence::FreeInSpans {
+                first: t.first,
+                last: t.last,
+                live_growth,
+            });
             verdicts.push(v);
         }
     }
@@ -209,12 +209,8 @@ fn anonymous_rss(
                 .map_or(0.0, |s| s.cgroup_usage.unwrap_or(s.rss) as f64);
             v.eta_seconds = eta(limit as f64, used, t.slope);
         }
-        v.evidence.push(format!(
-            "anonymous RSS {} -> {} ({})",
-            mib(t.first),
-            mib(t.last),
-            shape_word(&t)
-        ));
+        v.evidence
+            .push(Evidence::series("anonymous RSS", "bytes", &t));
         verdicts.push(v);
     }
     MemoryJudgement {

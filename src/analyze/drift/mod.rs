@@ -6,6 +6,7 @@
 mod checks;
 mod consequences;
 mod deadline;
+pub mod evidence;
 mod growth;
 pub mod memory;
 mod sliding;
@@ -14,6 +15,7 @@ mod stuck;
 mod tests;
 
 pub use checks::static_checks;
+pub use evidence::Evidence;
 pub use memory::MemoryJudgement;
 pub use sliding::{sliding_windows, WindowVerdict};
 
@@ -72,7 +74,7 @@ pub struct Verdict {
     /// 0..1: how cleanly the series rose.
     pub confidence: f64,
     pub shape: Shape,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Evidence>,
     /// Set when this growth follows from another verdict (the primary cause).
     pub consequence_of: Option<DriftKind>,
     /// True for deadline drift judged from outside signs, without a probe.
@@ -265,10 +267,6 @@ pub(crate) fn verdict(kind: DriftKind, t: &Trend, unit: &'static str, confidence
 
 fn eta(limit: f64, now: f64, slope_per_second: f64) -> Option<f64> {
     (slope_per_second > 0.0).then(|| ((limit - now) / slope_per_second).max(0.0))
-}
-
-fn shape_word(t: &Trend) -> String {
-    format!("{} over {:.0}s", t.shape.name(), t.span_seconds)
 }
 
 pub(crate) fn mib(bytes: f64) -> String {

@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 
-use super::growth::describe_group;
-use super::{DriftKind, Extras, StuckEvidence, StuckHolder, Verdict};
+use super::growth::largest_group;
+use super::{DriftKind, Evidence, Extras, StuckEvidence, StuckHolder, Verdict};
 use crate::analyze::policy::DriftPolicy;
 use crate::analyze::series::Shape;
 use crate::analyze::stacks::is_app_frame;
 use crate::model::sample::{GoroutineRecord, GoroutineSnapshot, Sample};
-use crate::render::text::count;
 
 pub(super) fn judge(
     extras: &Extras,
@@ -25,13 +24,13 @@ pub(super) fn judge(
     {
         // Growing and stuck: the growth verdict stands, the identity proof is its evidence.
         if let Some(e) = proven {
-            v.evidence.push(describe_stuck(&e));
+            v.evidence.push(Evidence::StuckByIdentity(e.clone()));
             v.stuck = Some(e);
         }
         return;
     }
     if let Some(e) = proven {
-        let mut evidence = vec![describe_stuck(&e)];
+        let mut evidence = vec![Evidence::StuckByIdentity(e.clone())];
         evidence.extend(progress(samples));
         verdicts.push(Verdict {
             kind: DriftKind::GoroutineLeak,
@@ -65,10 +64,7 @@ pub(super) fn judge(
         limit: None,
         confidence: policy.stuck_confidence,
         shape: Shape::Flat,
-        evidence: vec![
-            "not growing in this window, but stuck: the goroutines wait far longer than any request should".to_string(),
-            describe_group(g),
-        ],
+        evidence: vec![Evidence::StuckByAge, largest_group(g)],
         consequence_of: None,
         inferred: false,
         stuck: None,
@@ -199,43 +195,20 @@ fn app_frame(g: &GoroutineRecord) -> Option<(&str, &str)> {
         .map(|(f, l)| (f.as_str(), l.as_str()))
 }
 
-fn describe_stuck(e: &StuckEvidence) -> String {
-    let mut text = format!(
-        "{} goroutines waited the whole {:.0}s in {} at {} ({}): the same IDs at the same frames in the first and the latest dump",
-        count(e.goroutines), e.waited_seconds, e.state, e.function, e.location
-    );
-    if let Some(h) = &e.holder {
-        text += &format!(
-            "; goroutine {} holds them up, itself blocked in {} at {} ({})",
-            h.id, h.state, h.function, h.location
-        );
-    }
-    text
-}
-
 /// What says nothing completes: the CPU the process used, and a goroutine count that stays.
-fn progress(samples: &[Sample]) -> Vec<String> {
+fn progress(samples: &[Sample]) -> Vec<Evidence> {
     let mut out = Vec::new();
     if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
         let span = b.t - a.t;
         if span > 0.0 {
-            out.push(format!(
-                "the process used {:.1}% of one CPU over the window",
-                (b.cpu_seconds - a.cpu_seconds).max(0.0) * 100.0 / span
-            ));
+            out.push(Evidence::Cpu {
+                share: (b.cpu_seconds - a.cpu_seconds).max(0.0) / span,
+            });
         }
     }
     let counts: Vec<u64> = samples.iter().filter_map(|s| s.goroutines).collect();
-    if let (Some(lo), Some(hi)) = (counts.iter().min(), counts.iter().max()) {
-        out.push(if lo == hi {
-            format!("the goroutine count stayed at {}", count(*lo))
-        } else {
-            format!(
-                "the goroutine count stayed between {} and {}",
-                count(*lo),
-                count(*hi)
-            )
-        });
+    if let (Some(&low), Some(&high)) = (counts.iter().min(), counts.iter().max()) {
+        out.push(Evidence::GoroutinesFlat { low, high });
     }
     out
 }

@@ -1,0 +1,145 @@
+//! The sentences for a verdict's evidence, from the numbers the detectors found. Names that
+//! come from the target (groups, functions) are sanitized by the caller before a terminal.
+
+use crate::analyze::drift::Evidence;
+use crate::render::text::{count, duration};
+
+pub fn describe(e: &Evidence) -> String {
+    match e {
+        Evidence::Series {
+            series,
+            unit,
+            first,
+            last,
+            shape,
+            span_seconds,
+            gc_cycles,
+        } => {
+            let cycles = gc_cycles.map_or(String::new(), |c| format!(" over {c} GC cycles"));
+            format!(
+                "{series} {} -> {}{cycles} ({} over {})",
+                amount(*first, unit),
+                amount(*last, unit),
+                shape.name(),
+                duration(*span_seconds)
+            )
+        }
+        Evidence::GrowingGroup {
+            group,
+            delta,
+            per_minute,
+        } => format!("{group} grew +{} ({per_minute:+.0}/min)", count(*delta as u64)),
+        Evidence::LargestGroup {
+            goroutines,
+            state,
+            wait_minutes,
+            function,
+            location,
+        } => {
+            let state = if state.is_empty() {
+                String::new()
+            } else {
+                format!(" in {state}")
+            };
+            let wait = match wait_minutes {
+                Some((lo, hi)) if lo == hi => format!(", waiting {lo} min"),
+                Some((lo, hi)) => format!(", waiting {lo}-{hi} min"),
+                None => String::new(),
+            };
+            let at = if location.is_empty() {
+                function.clone()
+            } else {
+                format!("{function} ({location})")
+            };
+            format!(
+                "largest group: {} goroutines{state}{wait} at {at}",
+                count(*goroutines)
+            )
+        }
+        Evidence::FreeInSpans {
+            first,
+            last,
+            live_growth,
+        } => format!(
+            "in-use spans minus live objects at GC ends {} -> {} while the live heap grew {}",
+            mib(*first),
+            mib(*last),
+            mib(*live_growth)
+        ),
+        Evidence::ProbeLatency {
+            p50_first,
+            p50_last,
+            p99_first,
+            p99_last,
+        } => format!(
+            "probe p99 {:.0} ms -> {:.0} ms, p50 {:.0} ms -> {:.0} ms",
+            p99_first * 1e3,
+            p99_last * 1e3,
+            p50_first * 1e3,
+            p50_last * 1e3
+        ),
+        Evidence::IoWaitWithoutProbe { first, last } => format!(
+            "inferred without a probe: goroutines blocked in IO wait {} -> {}; give --probe URL to measure latency",
+            count(*first as u64),
+            count(*last as u64)
+        ),
+        Evidence::StuckByAge => "not growing in this window, but stuck: the goroutines wait far longer than any request should".to_string(),
+        Evidence::StuckByIdentity(s) => {
+            let mut text = format!(
+                "{} goroutines waited the whole {} in {} at {} ({}): the same IDs at the same frames in the first and the latest dump",
+                count(s.goroutines),
+                duration(s.waited_seconds),
+                s.state,
+                s.function,
+                s.location
+            );
+            if let Some(h) = &s.holder {
+                text += &format!(
+                    "; goroutine {} holds them up, itself blocked in {} at {} ({})",
+                    h.id, h.state, h.function, h.location
+                );
+            }
+            text
+        }
+        Evidence::Cpu { share } => format!(
+            "the process used {:.1}% of one CPU over the window",
+            share * 100.0
+        ),
+        Evidence::GoroutinesFlat { low, high } if low == high => {
+            format!("the goroutine count stayed at {}", count(*low))
+        }
+        Evidence::GoroutinesFlat { low, high } => format!(
+            "the goroutine count stayed between {} and {}",
+            count(*low),
+            count(*high)
+        ),
+        Evidence::PerUnitOfCause {
+            cause,
+            per_unit,
+            unit,
+            cause_unit,
+        } => {
+            let each = if *unit == "bytes" {
+                crate::render::text::bytes(*per_unit as u64)
+            } else {
+                format!("{per_unit:.1} {unit}")
+            };
+            format!(
+                "{each} per {cause_unit} of the {}: one cause",
+                cause.name()
+            )
+        }
+    }
+}
+
+fn amount(v: f64, unit: &str) -> String {
+    if unit == "bytes" {
+        mib(v)
+    } else {
+        count(v.max(0.0).round() as u64)
+    }
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / 1024.0 / 1024.0)
+}
