@@ -40,7 +40,17 @@ pub struct MemStats {
     pub gc_sys: u64,
     pub other_sys: u64,
     pub next_gc: u64,
+    /// GC cycles completed (forced ones included).
     pub num_gc: u64,
+    /// When the last GC cycle ended (LastGC), ns since the epoch; 0 before the first GC.
+    /// Default: snapshot files written before it was recorded.
+    #[serde(default)]
+    pub last_gc_unix_ns: u64,
+    /// When the cycle before the last ended (from the PauseEnd ring), ns since the epoch; 0
+    /// when fewer than two cycles ran. A background GC publishes the heap profile of the cycle
+    /// before it, so this is the moment a profile taken without `?gc=1` is as of.
+    #[serde(default)]
+    pub prev_gc_unix_ns: u64,
 }
 
 /// One mapping of /proc/PID/smaps, sizes in bytes.

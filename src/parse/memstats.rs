@@ -31,6 +31,22 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0)
     };
+    // "# PauseEnd = [a b c ...]": a ring of the last 256 cycles' end times; cycle k (1-based)
+    // sits at (k - 1) % 256.
+    let pause_end: Vec<u64> = fields
+        .get("PauseEnd")
+        .map(|v| {
+            v.trim_matches(|c| c == '[' || c == ']')
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let num_gc = num("NumGC");
+    let prev_gc_unix_ns = match (num_gc.checked_sub(2), pause_end.len()) {
+        (Some(k), len) if len > 0 => pause_end[(k as usize) % len],
+        _ => 0,
+    };
     if !fields.contains_key("HeapAlloc") {
         return None;
     }
@@ -52,7 +68,9 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
         gc_sys: num("GCSys"),
         other_sys: num("OtherSys"),
         next_gc: num("NextGC"),
-        num_gc: num("NumGC"),
+        num_gc,
+        last_gc_unix_ns: num("LastGC"),
+        prev_gc_unix_ns,
     })
 }
 
@@ -86,7 +104,7 @@ mod tests {
 # NextGC = 8388608
 # LastGC = 1700000000000000000
 # PauseNs = [12000 13000 0 0]
-# PauseEnd = [1 2 0 0]
+# PauseEnd = [1699999990000000000 1700000000000000000 0 0]
 # NumGC = 2
 # NumForcedGC = 0
 # GCCPUFraction = 1.2e-05
@@ -106,6 +124,27 @@ mod tests {
         assert_eq!(m.mcache_sys, 15_600);
         assert_eq!(m.other_sys, 1_155_105);
         assert_eq!(m.num_gc, 2);
+        assert_eq!(m.last_gc_unix_ns, 1_700_000_000_000_000_000);
+        assert_eq!(m.prev_gc_unix_ns, 1_699_999_990_000_000_000);
+    }
+
+    #[test]
+    fn the_cycle_before_the_last_comes_from_the_pause_end_ring() {
+        // (NumGC, PauseEnd ring) -> the end of cycle NumGC - 1.
+        let ring = "[30 40 10 20]"; // 4 slots: cycles 1..4 at 0..3, cycle 5 overwrote slot 0
+        for (num_gc, ring, want) in [
+            (0, "[0 0 0 0]", 0),
+            (1, "[10 0 0 0]", 0),
+            (2, "[10 20 0 0]", 10),
+            (5, ring, 20), // cycle 4 sits at slot 3
+            (6, ring, 30), // cycle 5 at slot 0
+        ] {
+            let text = format!(
+                "# runtime.MemStats\n# HeapAlloc = 1\n# PauseEnd = {ring}\n# NumGC = {num_gc}\n"
+            );
+            let m = parse_memstats(&text).unwrap();
+            assert_eq!(m.prev_gc_unix_ns, want, "NumGC {num_gc} ring {ring}");
+        }
     }
 
     #[test]
