@@ -3,6 +3,7 @@
 //! and only post-GC figures say what is live. Pure: time arrives in the snapshot's facts.
 
 use crate::model::memory::MemStats;
+use crate::model::profile::Profile;
 use crate::model::snapshot::SnapshotMeta;
 
 const NS: f64 = 1e9;
@@ -42,20 +43,60 @@ fn unix(ns: u64) -> Option<f64> {
 }
 
 impl Moment {
-    pub fn of(taken_at: f64, stats: &MemStats) -> Moment {
+    /// `profile_at` is when the profile was written (its TimeNanos), when known. A GC that
+    /// ended after the snapshot began and before the profile was written is `?gc=1`'s.
+    pub fn of(taken_at: f64, stats: &MemStats, profile_at: Option<f64>) -> Moment {
         let last_gc = GcMark {
             num_gc: stats.num_gc,
             end_unix: unix(stats.last_gc_unix_ns),
         };
-        let after_gc = taken_at > 0.0 && last_gc.end_unix.is_some_and(|end| end >= taken_at);
-        let prev_gc_end = unix(stats.prev_gc_unix_ns);
-        let profile_gc = if after_gc {
-            last_gc
-        } else {
-            GcMark {
-                num_gc: stats.num_gc.saturating_sub(1),
-                end_unix: prev_gc_end,
+        // The end of cycle NumGC − back, when it is among the recent ones.
+        let end_of = |back: usize| {
+            stats
+                .recent_gc_ends_unix_ns
+                .get(back)
+                .and_then(|&ns| unix(ns))
+        };
+        let prev_gc_end = end_of(1);
+        let forced_here = |end: Option<f64>| {
+            taken_at > 0.0
+                && end.is_some_and(|end| end >= taken_at && profile_at.is_none_or(|p| end <= p))
+        };
+        let ended_after_profile = profile_at
+            .zip(last_gc.end_unix)
+            .is_some_and(|(p, end)| end > p);
+        let (after_gc, profile_gc) = if forced_here(last_gc.end_unix) {
+            (true, last_gc)
+        } else if ended_after_profile {
+            // A background GC ended while MemStats were fetched, after the profile was written
+            // (the text form's own garbage can start one): the profile is of an older cycle,
+            // and MemStats were read right after a background GC, floating garbage and all.
+            let before = stats.num_gc.saturating_sub(1);
+            if forced_here(prev_gc_end) {
+                (
+                    false,
+                    GcMark {
+                        num_gc: before,
+                        end_unix: prev_gc_end,
+                    },
+                )
+            } else {
+                (
+                    false,
+                    GcMark {
+                        num_gc: before.saturating_sub(1),
+                        end_unix: end_of(2),
+                    },
+                )
             }
+        } else {
+            (
+                false,
+                GcMark {
+                    num_gc: stats.num_gc.saturating_sub(1),
+                    end_unix: prev_gc_end,
+                },
+            )
         };
         Moment {
             taken_at,
@@ -69,8 +110,13 @@ impl Moment {
     }
 
     /// None for a bare profile (no MemStats beside it).
-    pub fn of_snapshot(meta: &SnapshotMeta) -> Option<Moment> {
-        meta.memstats.map(|stats| Moment::of(meta.taken_at, &stats))
+    pub fn of_snapshot(meta: &SnapshotMeta, profile: Option<&Profile>) -> Option<Moment> {
+        let profile_at = profile
+            .map(|p| p.time_nanos)
+            .filter(|&t| t > 0)
+            .map(|t| t as f64 / NS);
+        meta.memstats
+            .map(|stats| Moment::of(meta.taken_at, &stats, profile_at))
     }
 
     /// Seconds from the end of the last GC to the snapshot; 0 when it ended during it.
@@ -194,26 +240,45 @@ mod tests {
     const T: f64 = 1_700_000_000.0;
 
     fn stats(num_gc: u64, last: f64, prev: f64, alloc_mib: u64, next_gc_mib: u64) -> MemStats {
+        let ns = |t: f64| (t * NS) as u64;
         MemStats {
             num_gc,
-            last_gc_unix_ns: (last * NS) as u64,
-            prev_gc_unix_ns: (prev * NS) as u64,
+            last_gc_unix_ns: ns(last),
+            // The cycle before that ended 10 s before the previous one.
+            recent_gc_ends_unix_ns: [ns(last), ns(prev), ns(prev - 10.0).min(ns(prev)), 0],
             heap_alloc: alloc_mib << 20,
             next_gc: next_gc_mib << 20,
             ..MemStats::default()
         }
     }
 
+    impl Moment {
+        /// The profile written 200 ms into the snapshot.
+        fn of_at(taken: f64, s: &MemStats) -> Moment {
+            Moment::of(taken, s, Some(taken + 0.2))
+        }
+    }
+
     #[test]
     fn the_profile_is_a_cycle_behind_unless_the_gc_was_forced() {
-        // (snapshot time, NumGC, LastGC, the GC before) -> (after_gc, profile's cycle, its end)
-        for (taken, num_gc, last, prev, want) in [
-            (T, 41, T - 12.0, T - 87.0, (false, 40, Some(T - 87.0))),
-            (T, 42, T + 0.05, T - 30.0, (true, 42, Some(T + 0.05))),
-            (T, 1, T - 1.0, 0.0, (false, 0, None)),
-            (T, 0, 0.0, 0.0, (false, 0, None)),
+        // (snapshot time, NumGC, LastGC, the GC before, profile written at)
+        //   -> (after_gc, profile's cycle, its end)
+        let p = Some(T + 0.1);
+        for (taken, num_gc, last, prev, at, want) in [
+            // Background GCs only.
+            (T, 41, T - 12.0, T - 87.0, p, (false, 40, Some(T - 87.0))),
+            // ?gc=1: the GC ended after the snapshot began, before the profile was written.
+            (T, 42, T + 0.05, T - 30.0, p, (true, 42, Some(T + 0.05))),
+            (T, 42, T + 0.05, T - 30.0, None, (true, 42, Some(T + 0.05))),
+            // A background GC ended after the profile was written, while MemStats were
+            // fetched: the profile is two cycles back...
+            (T, 5, T + 0.3, T - 3.0, p, (false, 3, Some(T - 13.0))),
+            // ...or one, when the GC before that was ?gc=1's.
+            (T, 5, T + 0.3, T + 0.05, p, (false, 4, Some(T + 0.05))),
+            (T, 1, T - 1.0, 0.0, p, (false, 0, None)), // ring: [last, 0, 0, 0]
+            (T, 0, 0.0, 0.0, p, (false, 0, None)),
         ] {
-            let m = Moment::of(taken, &stats(num_gc, last, prev, 10, 20));
+            let m = Moment::of(taken, &stats(num_gc, last, prev, 10, 20), at);
             let got = (m.after_gc, m.profile_gc.num_gc, m.profile_gc.end_unix);
             assert_eq!(got, want, "NumGC {num_gc}");
         }
@@ -223,8 +288,8 @@ mod tests {
     fn cycles_and_intervals_between_two_snapshots() {
         // No GC between: 150 MiB live, HeapAlloc rising 2 MiB/s towards NextGC 300 MiB.
         let quiet = GcWindow {
-            base: Moment::of(T, &stats(41, T - 12.0, T - 87.0, 174, 300)),
-            new: Moment::of(T + 15.0, &stats(41, T - 12.0, T - 87.0, 204, 300)),
+            base: Moment::of_at(T, &stats(41, T - 12.0, T - 87.0, 174, 300)),
+            new: Moment::of_at(T + 15.0, &stats(41, T - 12.0, T - 87.0, 204, 300)),
         };
         assert_eq!((quiet.cycles_between(), quiet.profile_cycles()), (0, 0));
         let i = quiet.interval().unwrap();
@@ -236,8 +301,8 @@ mod tests {
 
         // Four background GCs between: profiles of GC #40 and #44.
         let busy = GcWindow {
-            base: Moment::of(T, &stats(41, T - 12.0, T - 87.0, 174, 300)),
-            new: Moment::of(T + 300.0, &stats(45, T + 288.0, T + 213.0, 180, 300)),
+            base: Moment::of_at(T, &stats(41, T - 12.0, T - 87.0, 174, 300)),
+            new: Moment::of_at(T + 300.0, &stats(45, T + 288.0, T + 213.0, 180, 300)),
         };
         assert_eq!((busy.cycles_between(), busy.profile_cycles()), (4, 4));
         assert_eq!(busy.profile_seconds(), Some(300.0));
@@ -245,8 +310,8 @@ mod tests {
 
         // Forced at both ends (--gc): each profile is of its own snapshot's GC.
         let forced = GcWindow {
-            base: Moment::of(T, &stats(41, T + 0.1, T - 30.0, 150, 300)),
-            new: Moment::of(T + 15.0, &stats(42, T + 15.1, T + 0.1, 151, 300)),
+            base: Moment::of_at(T, &stats(41, T + 0.1, T - 30.0, 150, 300)),
+            new: Moment::of_at(T + 15.0, &stats(42, T + 15.1, T + 0.1, 151, 300)),
         };
         assert!(forced.after_gc_both());
         assert_eq!((forced.cycles_between(), forced.profile_cycles()), (1, 1));
@@ -255,8 +320,8 @@ mod tests {
         // A forced base, then a background snapshot after one more GC: the new profile is
         // still of the forced cycle, #41.
         let mixed = GcWindow {
-            base: Moment::of(T, &stats(41, T + 0.1, T - 30.0, 150, 300)),
-            new: Moment::of(T + 60.0, &stats(42, T + 50.0, T + 0.1, 160, 300)),
+            base: Moment::of_at(T, &stats(41, T + 0.1, T - 30.0, 150, 300)),
+            new: Moment::of_at(T + 60.0, &stats(42, T + 50.0, T + 0.1, 160, 300)),
         };
         assert_eq!((mixed.cycles_between(), mixed.profile_cycles()), (1, 0));
     }

@@ -330,10 +330,10 @@ mod tests {
             let s = MemStats {
                 num_gc,
                 last_gc_unix_ns: (last * 1e9) as u64,
-                prev_gc_unix_ns: ((last - 30.0) * 1e9) as u64,
+                recent_gc_ends_unix_ns: [(last * 1e9) as u64, ((last - 30.0) * 1e9) as u64, 0, 0],
                 ..MemStats::default()
             };
-            crate::analyze::gc_window::Moment::of(taken, &s)
+            crate::analyze::gc_window::Moment::of(taken, &s, Some(taken + 0.2))
         };
         match gcs {
             Gcs::Forced => GcWindow {

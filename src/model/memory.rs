@@ -46,11 +46,11 @@ pub struct MemStats {
     /// Default: snapshot files written before it was recorded.
     #[serde(default)]
     pub last_gc_unix_ns: u64,
-    /// When the cycle before the last ended (from the PauseEnd ring), ns since the epoch; 0
-    /// when fewer than two cycles ran. A background GC publishes the heap profile of the cycle
-    /// before it, so this is the moment a profile taken without `?gc=1` is as of.
+    /// When the last four cycles ended (the PauseEnd ring), most recent first, ns since the
+    /// epoch; 0 for cycles that did not run. A background GC publishes the heap profile of the
+    /// cycle before it, so a profile taken without `?gc=1` is as of one of these.
     #[serde(default)]
-    pub prev_gc_unix_ns: u64,
+    pub recent_gc_ends_unix_ns: [u64; 4],
 }
 
 /// One mapping of /proc/PID/smaps, sizes in bytes.

@@ -43,10 +43,12 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
         })
         .unwrap_or_default();
     let num_gc = num("NumGC");
-    let prev_gc_unix_ns = match (num_gc.checked_sub(2), pause_end.len()) {
-        (Some(k), len) if len > 0 => pause_end[(k as usize) % len],
-        _ => 0,
-    };
+    let mut recent_gc_ends_unix_ns = [0u64; 4];
+    for (back, end) in recent_gc_ends_unix_ns.iter_mut().enumerate() {
+        if let (Some(k), false) = (num_gc.checked_sub(back as u64 + 1), pause_end.is_empty()) {
+            *end = pause_end[(k % pause_end.len() as u64) as usize];
+        }
+    }
     if !fields.contains_key("HeapAlloc") {
         return None;
     }
@@ -70,7 +72,7 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
         next_gc: num("NextGC"),
         num_gc,
         last_gc_unix_ns: num("LastGC"),
-        prev_gc_unix_ns,
+        recent_gc_ends_unix_ns,
     })
 }
 
@@ -125,25 +127,30 @@ mod tests {
         assert_eq!(m.other_sys, 1_155_105);
         assert_eq!(m.num_gc, 2);
         assert_eq!(m.last_gc_unix_ns, 1_700_000_000_000_000_000);
-        assert_eq!(m.prev_gc_unix_ns, 1_699_999_990_000_000_000);
+        assert_eq!(
+            m.recent_gc_ends_unix_ns,
+            [1_700_000_000_000_000_000, 1_699_999_990_000_000_000, 0, 0]
+        );
     }
 
     #[test]
-    fn the_cycle_before_the_last_comes_from_the_pause_end_ring() {
-        // (NumGC, PauseEnd ring) -> the end of cycle NumGC - 1.
-        let ring = "[30 40 10 20]"; // 4 slots: cycles 1..4 at 0..3, cycle 5 overwrote slot 0
+    fn the_last_cycles_ends_come_from_the_pause_end_ring() {
+        // (NumGC, PauseEnd ring) -> the ends of cycles NumGC, NumGC - 1, ...
+        // 4 slots here (Go has 256): cycle k sits at (k - 1) % 4, so cycles 5 and 6 overwrote
+        // slots 0 and 1.
+        let ring = "[50 60 30 40]";
         for (num_gc, ring, want) in [
-            (0, "[0 0 0 0]", 0),
-            (1, "[10 0 0 0]", 0),
-            (2, "[10 20 0 0]", 10),
-            (5, ring, 20), // cycle 4 sits at slot 3
-            (6, ring, 30), // cycle 5 at slot 0
+            (0, "[0 0 0 0]", [0, 0, 0, 0]),
+            (1, "[10 0 0 0]", [10, 0, 0, 0]),
+            (2, "[10 20 0 0]", [20, 10, 0, 0]),
+            (5, "[50 20 30 40]", [50, 40, 30, 20]),
+            (6, ring, [60, 50, 40, 30]),
         ] {
             let text = format!(
                 "# runtime.MemStats\n# HeapAlloc = 1\n# PauseEnd = {ring}\n# NumGC = {num_gc}\n"
             );
             let m = parse_memstats(&text).unwrap();
-            assert_eq!(m.prev_gc_unix_ns, want, "NumGC {num_gc} ring {ring}");
+            assert_eq!(m.recent_gc_ends_unix_ns, want, "NumGC {num_gc} ring {ring}");
         }
     }
 

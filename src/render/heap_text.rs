@@ -151,7 +151,7 @@ pub fn note(n: &Note) -> String {
 /// Which GC cycle a snapshot's profile is as of: "GC #40, 1m27s before the snapshot".
 pub fn profile_as_of(m: &Moment) -> String {
     if m.profile_gc.num_gc == 0 {
-        return "no GC yet (empty)".to_string();
+        return "before GC #1".to_string();
     }
     if m.after_gc {
         return format!("GC #{}, forced at the snapshot", m.profile_gc.num_gc);
