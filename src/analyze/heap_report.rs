@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyze::gc_window::{GcWindow, Moment};
 use crate::analyze::heap::{self, DiffReport, Granularity, TopReport};
-use crate::analyze::ledger::{self, LedgerChange, LedgerLine, MemoryVerdict};
+use crate::analyze::ledger::{
+    self, Evidence, LedgerChange, LedgerLine, LiveHeap, MemoryVerdict, Note, ProfileGrowth,
+};
 use crate::analyze::policy::HeapPolicy;
 use crate::analyze::smaps::{self, Category, RegionChange};
 use crate::model::profile::Profile;
@@ -33,6 +36,8 @@ pub struct HeapTop {
     pub profile: Option<TopReport>,
     pub entries_total: usize,
     pub ledger: Vec<LedgerLine>,
+    /// Which GC cycle the profile is as of; MemStats and RSS are as of the snapshot.
+    pub moment: Option<Moment>,
     /// Resident bytes per mapping category, for smaps snapshots.
     pub mapping_totals: Option<BTreeMap<Category, u64>>,
 }
@@ -46,7 +51,14 @@ pub struct HeapDiff {
     pub profile: Option<DiffReport>,
     pub entries_total: usize,
     pub ledger: Vec<LedgerChange>,
+    /// When each snapshot's figures are of (None without MemStats).
+    pub base_moment: Option<Moment>,
+    pub new_moment: Option<Moment>,
+    /// The live heap's change from post-GC figures, when there is one.
+    pub live: Option<LiveHeap>,
     pub verdicts: Vec<MemoryVerdict>,
+    /// What could not be judged, and why.
+    pub notes: Vec<Note>,
     pub regions: Option<Vec<RegionChange>>,
     pub region_totals: Option<Vec<(Category, u64, u64)>>,
     /// True when memory grew past the policy's thresholds: exit 1.
@@ -64,6 +76,43 @@ pub enum ViewError {
     Mixed { with: String, without: String },
     #[error("{label} holds neither a heap profile nor smaps")]
     Empty { label: String },
+}
+
+/// The sample type live-heap growth is judged on, whatever the view shows.
+const INUSE: &str = "inuse_space";
+
+/// inuse_space's change between two profiles and the functions that grew most; reuses the
+/// view's diff when it is that one. None when a profile has no inuse_space.
+fn inuse_growth(
+    base: &Profile,
+    new: &Profile,
+    view_diff: &DiffReport,
+    view: View<'_>,
+    policy: &HeapPolicy,
+) -> Option<ProfileGrowth> {
+    let own;
+    let d = if view.sample == INUSE && view.granularity == Granularity::Functions {
+        view_diff
+    } else {
+        own = heap::diff(
+            heap::aggregate(base, base.sample_index(INUSE)?, Granularity::Functions),
+            heap::aggregate(new, new.sample_index(INUSE)?, Granularity::Functions),
+            false,
+        );
+        &own
+    };
+    let mut top: Vec<(String, i64)> = d
+        .entries
+        .iter()
+        .filter(|e| e.flat_delta() > 0)
+        .map(|e| (e.name.clone(), e.flat_delta()))
+        .collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(policy.named_growers);
+    Some(ProfileGrowth {
+        delta: d.total_delta(),
+        top,
+    })
 }
 
 pub fn sample_index(profile: &Profile, sample: &str) -> Result<usize, ViewError> {
@@ -106,6 +155,7 @@ pub fn build_top(source: Decoded<'_>, view: View<'_>) -> Result<HeapTop, ViewErr
             .memstats
             .map(|stats| ledger::ledger(&source.meta.memory, &stats))
             .unwrap_or_default(),
+        moment: Moment::of_snapshot(source.meta, source.profile.as_ref()),
         source: source.label,
         meta: source.meta.clone(),
         profile,
@@ -124,6 +174,7 @@ pub fn build_diff(
         .then_some(new.meta.taken_at - base.meta.taken_at);
     let mut grew = false;
     let mut entries_total = 0;
+    let mut growth = None;
     let profile = match (&base.profile, &new.profile) {
         (Some(b), Some(n)) => {
             let (bi, ni) = (sample_index(b, view.sample)?, sample_index(n, view.sample)?);
@@ -132,9 +183,7 @@ pub fn build_diff(
                 heap::aggregate(n, ni, view.granularity),
                 view.by_cum,
             );
-            if view.sample.ends_with("_space") && report.total_delta() >= policy.min_growth_bytes {
-                grew = true;
-            }
+            growth = inuse_growth(b, n, &report, view, policy);
             entries_total = report.entries.len();
             if view.top > 0 {
                 report.truncate(view.top, policy.shown_shrinking);
@@ -151,19 +200,30 @@ pub fn build_diff(
             return Err(ViewError::Mixed { with, without });
         }
     };
-    let (ledger, verdicts) = match (base.meta.memstats, new.meta.memstats) {
-        (Some(bs), Some(ns)) => {
-            let changes = ledger::compare(
-                &ledger::ledger(&base.meta.memory, &bs),
-                &ledger::ledger(&new.meta.memory, &ns),
-            );
-            let inuse_delta = ns.heap_inuse as i64 - bs.heap_inuse as i64;
-            let verdicts = ledger::classify(&changes, inuse_delta, policy);
-            (changes, verdicts)
-        }
-        _ => (Vec::new(), Vec::new()),
+    let (base_moment, new_moment) = (
+        Moment::of_snapshot(base.meta, base.profile.as_ref()),
+        Moment::of_snapshot(new.meta, new.profile.as_ref()),
+    );
+    let window = base_moment
+        .zip(new_moment)
+        .map(|(base, new)| GcWindow { base, new });
+    let ledger = match (base.meta.memstats, new.meta.memstats) {
+        (Some(bs), Some(ns)) => ledger::compare(
+            &ledger::ledger(&base.meta.memory, &bs),
+            &ledger::ledger(&new.meta.memory, &ns),
+        ),
+        _ => Vec::new(),
     };
-    grew |= !verdicts.is_empty();
+    let judgement = ledger::classify(
+        Evidence {
+            changes: &ledger,
+            window: window.as_ref(),
+            profile: growth.as_ref(),
+            rows_are_inuse: view.sample == INUSE,
+        },
+        policy,
+    );
+    grew |= !judgement.verdicts.is_empty();
     let (regions, region_totals) = match (&base.meta.mappings, &new.meta.mappings) {
         (Some(b), Some(n)) => {
             let regions = smaps::diff_regions(b, n, policy);
@@ -186,9 +246,223 @@ pub fn build_diff(
         profile,
         entries_total,
         ledger,
-        verdicts,
+        base_moment,
+        new_moment,
+        live: judgement.live,
+        verdicts: judgement.verdicts,
+        notes: judgement.notes,
         regions,
         region_totals,
         grew,
     })
+}
+
+/// Real snapshots of the heap_leak service (tests/fixtures/pprof/story-*), each pair taken by
+/// `steady heap snapshot` some seconds apart: what may be judged from them, and what not.
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::analyze::ledger::LiveSource;
+    use crate::parse::pprof::decode_profile;
+    use crate::render::heap_json::verdict_kind;
+    use crate::render::heap_text::note_kind;
+
+    struct Fixture {
+        meta: SnapshotMeta,
+        profile: Profile,
+    }
+
+    fn fixture(name: &str) -> Fixture {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pprof");
+        let bytes = std::fs::read(format!("{dir}/{name}")).unwrap();
+        let json = std::fs::read_to_string(format!("{dir}/{name}.json")).unwrap();
+        Fixture {
+            meta: serde_json::from_str(&json).unwrap(),
+            profile: decode_profile(&bytes, name, 64 << 20).unwrap(),
+        }
+    }
+
+    fn diff_of(case: &str, sample: &str) -> HeapDiff {
+        let (a, b) = (
+            fixture(&format!("story-{case}-t0.pb.gz")),
+            fixture(&format!("story-{case}-t1.pb.gz")),
+        );
+        build_diff(
+            Decoded {
+                label: "t0".into(),
+                meta: &a.meta,
+                profile: Some(a.profile),
+            },
+            Decoded {
+                label: "t1".into(),
+                meta: &b.meta,
+                profile: Some(b.profile),
+            },
+            View {
+                sample,
+                granularity: Granularity::Functions,
+                by_cum: false,
+                top: 10,
+            },
+            &HeapPolicy::default(),
+        )
+        .unwrap()
+    }
+
+    fn delta(d: &HeapDiff, line: &str) -> i64 {
+        d.ledger.iter().find(|c| c.name == line).unwrap().delta()
+    }
+
+    const MIB: i64 = 1 << 20;
+
+    #[test]
+    fn verdicts_follow_what_the_figures_can_show() {
+        // (case, GC cycles between, verdict kinds, note kinds, live heap (source, from, to))
+        type Live = Option<(LiveSource, u64, u64)>;
+        type Case<'a> = (&'a str, u64, &'a [&'a str], &'a [&'a str], Live);
+        let cases: [Case; 4] = [
+            // steady -ballast-mib 64: 8 s with no GC; HeapAlloc rose ~10 MiB of garbage.
+            ("quiet", 0, &[], &["no-gc-between"], None),
+            // heap: 1 MiB/s kept, background GCs only.
+            (
+                "leak",
+                3,
+                &["memory-drift"],
+                &[],
+                Some((LiveSource::ProfileInuse, 1, 4)),
+            ),
+            // release, --gc: 64 MiB dropped and handed back; RSS falls less than the runtime's
+            // figures (half of it was never resident).
+            (
+                "release",
+                3,
+                &[],
+                &[],
+                Some((LiveSource::ProfileInuse, 5, 8)),
+            ),
+            // native, --gc: 2 MiB/s mapped outside the Go heap.
+            (
+                "native",
+                3,
+                &["native-memory-growth"],
+                &[],
+                Some((LiveSource::ProfileInuse, 2, 5)),
+            ),
+        ];
+        for (case, cycles, kinds, notes, live) in cases {
+            let d = diff_of(case, "inuse_space");
+            let (b, n) = (d.base_moment.unwrap(), d.new_moment.unwrap());
+            assert_eq!(
+                n.last_gc.num_gc - b.last_gc.num_gc,
+                cycles,
+                "{case}: cycles"
+            );
+            let got: Vec<&str> = d.verdicts.iter().map(verdict_kind).collect();
+            assert_eq!(got, kinds, "{case}: {:?}", d.verdicts);
+            let got: Vec<&str> = d.notes.iter().map(note_kind).collect();
+            assert_eq!(got, notes, "{case}: {:?}", d.notes);
+            assert_eq!(
+                d.live
+                    .as_ref()
+                    .map(|l| (l.source, l.from_gc.unwrap(), l.to_gc.unwrap())),
+                live,
+                "{case}"
+            );
+            assert_eq!(d.grew, !kinds.is_empty(), "{case}");
+            // One story: a live-heap figure from the profile is the header's total change.
+            if let (Some(l), Some(p)) = (&d.live, &d.profile) {
+                if l.source == LiveSource::ProfileInuse {
+                    assert_eq!(l.delta, p.total_delta(), "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_gc_between_is_no_verdict_however_heap_alloc_rose() {
+        let d = diff_of("quiet", "inuse_space");
+        let p = d.profile.as_ref().unwrap();
+        assert_eq!(p.total_delta(), 0, "the same GC cycle in both profiles");
+        assert!(
+            delta(&d, "live_objects") > 8 * MIB,
+            "HeapAlloc rose with garbage"
+        );
+        assert!(d.live.is_none() && d.verdicts.is_empty());
+        let Note::NoGcBetween {
+            base_num_gc,
+            new_num_gc,
+            profile_gc,
+            interval: Some(i),
+        } = &d.notes[0]
+        else {
+            panic!("{:?}", d.notes)
+        };
+        assert_eq!((*base_num_gc, *new_num_gc, *profile_gc), (5, 5, 4));
+        // 64 MiB of ballast and ~1.3 MiB/s of churn: the next GC is most of a minute away.
+        assert!((40.0..90.0).contains(&i.seconds), "{i:?}");
+        assert!(i.since_last.unwrap() > 8.0);
+    }
+
+    #[test]
+    fn live_growth_names_the_rows_that_grew() {
+        let d = diff_of("leak", "inuse_space");
+        let [MemoryVerdict::LiveHeapGrowth {
+            live,
+            top,
+            rows_listed,
+        }] = &d.verdicts[..]
+        else {
+            panic!("{:?}", d.verdicts)
+        };
+        assert_eq!(top[0].0, "main.leakIntoCache");
+        assert!(*rows_listed);
+        let rows = &d.profile.as_ref().unwrap().entries;
+        assert_eq!(rows[0].name, "main.leakIntoCache");
+        assert_eq!(rows[0].flat_delta(), top[0].1);
+        assert_eq!(live.delta, d.profile.as_ref().unwrap().total_delta());
+        assert!(
+            top[0].1 as f64 > live.delta as f64 * 0.99,
+            "{top:?} of {}",
+            live.delta
+        );
+        // GC #1 → #4, as the GC ends in the MemStats say: 1 MiB kept per second between them.
+        let seconds = live.seconds.unwrap();
+        let ratio = top[0].1 as f64 / (seconds * MIB as f64);
+        assert!((0.8..1.2).contains(&ratio), "{seconds}s: {ratio}");
+        assert!(!live.tentative);
+
+        // Viewed as alloc_space, the rows are not the functions that grew in use: the verdict
+        // still names them from inuse_space, and says where to see them.
+        let d = diff_of("leak", "alloc_space");
+        let [MemoryVerdict::LiveHeapGrowth {
+            top, rows_listed, ..
+        }] = &d.verdicts[..]
+        else {
+            panic!("{:?}", d.verdicts)
+        };
+        assert_eq!(top[0].0, "main.leakIntoCache");
+        assert!(!*rows_listed);
+    }
+
+    #[test]
+    fn rss_falling_with_the_runtime_is_not_native_growth() {
+        let d = diff_of("release", "inuse_space");
+        let (rss, left_over) = (delta(&d, "rss"), delta(&d, "unaccounted"));
+        assert!(rss < -16 * MIB, "RSS fell: {rss}");
+        assert!(left_over > 16 * MIB, "the left-over rose: {left_over}");
+        assert!(d.verdicts.is_empty(), "{:?}", d.verdicts);
+
+        let d = diff_of("native", "inuse_space");
+        let [MemoryVerdict::NativeGrowth {
+            native_delta,
+            rss_delta,
+            runtime_delta,
+        }] = d.verdicts[..]
+        else {
+            panic!("{:?}", d.verdicts)
+        };
+        assert_eq!(rss_delta, 15_974_400);
+        assert_eq!(runtime_delta, 15_974_400 - 14_983_168);
+        assert_eq!(native_delta, 14_983_168);
+    }
 }

@@ -3,6 +3,7 @@
 pub mod census;
 pub mod drift;
 pub mod fds;
+pub mod gc_window;
 pub mod heap;
 pub mod heap_report;
 pub mod ledger;

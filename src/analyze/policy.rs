@@ -44,6 +44,12 @@ pub struct HeapPolicy {
     /// A diff cut to `--top N` still shows this many of the largest shrinking entries: a
     /// cache that was emptied matters as much as one that filled.
     pub shown_shrinking: usize,
+    /// Profiles fewer GC cycles apart than this (without a forced GC at both ends) compare two
+    /// GC ends that can both lie before the second snapshot's window (a background GC
+    /// publishes the cycle before it): a live-growth verdict from them is marked tentative.
+    pub trusted_gc_cycles: u64,
+    /// How many of the functions that grew most a memory-drift verdict names.
+    pub named_growers: usize,
 }
 
 impl Default for HeapPolicy {
@@ -53,6 +59,8 @@ impl Default for HeapPolicy {
             live_share_for_fragmentation: 0.25,
             min_mapping_growth_bytes: 1024 * 1024,
             shown_shrinking: 3,
+            trusted_gc_cycles: 2,
+            named_growers: 3,
         }
     }
 }

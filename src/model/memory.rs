@@ -40,10 +40,17 @@ pub struct MemStats {
     pub gc_sys: u64,
     pub other_sys: u64,
     pub next_gc: u64,
+    /// GC cycles completed (forced ones included).
     pub num_gc: u64,
-    /// When the last GC ended, in nanoseconds since the epoch; 0 before the first.
+    /// When the last GC cycle ended (LastGC), ns since the epoch; 0 before the first GC.
+    /// Default: snapshot files written before it was recorded.
     #[serde(default)]
     pub last_gc_unix_ns: u64,
+    /// When the last four cycles ended (the PauseEnd ring), most recent first, ns since the
+    /// epoch; 0 for cycles that did not run. A background GC publishes the heap profile of the
+    /// cycle before it, so a profile taken without `?gc=1` is as of one of these.
+    #[serde(default)]
+    pub recent_gc_ends_unix_ns: [u64; 4],
 }
 
 /// One mapping of /proc/PID/smaps, sizes in bytes.

@@ -31,6 +31,24 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0)
     };
+    // "# PauseEnd = [a b c ...]": a ring of the last 256 cycles' end times; cycle k (1-based)
+    // sits at (k - 1) % 256.
+    let pause_end: Vec<u64> = fields
+        .get("PauseEnd")
+        .map(|v| {
+            v.trim_matches(|c| c == '[' || c == ']')
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let num_gc = num("NumGC");
+    let mut recent_gc_ends_unix_ns = [0u64; 4];
+    for (back, end) in recent_gc_ends_unix_ns.iter_mut().enumerate() {
+        if let (Some(k), false) = (num_gc.checked_sub(back as u64 + 1), pause_end.is_empty()) {
+            *end = pause_end[(k % pause_end.len() as u64) as usize];
+        }
+    }
     if !fields.contains_key("HeapAlloc") {
         return None;
     }
@@ -52,8 +70,9 @@ pub fn parse_memstats(text: &str) -> Option<MemStats> {
         gc_sys: num("GCSys"),
         other_sys: num("OtherSys"),
         next_gc: num("NextGC"),
-        num_gc: num("NumGC"),
+        num_gc,
         last_gc_unix_ns: num("LastGC"),
+        recent_gc_ends_unix_ns,
     })
 }
 
@@ -87,7 +106,7 @@ mod tests {
 # NextGC = 8388608
 # LastGC = 1700000000000000000
 # PauseNs = [12000 13000 0 0]
-# PauseEnd = [1 2 0 0]
+# PauseEnd = [1699999990000000000 1700000000000000000 0 0]
 # NumGC = 2
 # NumForcedGC = 0
 # GCCPUFraction = 1.2e-05
@@ -107,6 +126,32 @@ mod tests {
         assert_eq!(m.mcache_sys, 15_600);
         assert_eq!(m.other_sys, 1_155_105);
         assert_eq!(m.num_gc, 2);
+        assert_eq!(m.last_gc_unix_ns, 1_700_000_000_000_000_000);
+        assert_eq!(
+            m.recent_gc_ends_unix_ns,
+            [1_700_000_000_000_000_000, 1_699_999_990_000_000_000, 0, 0]
+        );
+    }
+
+    #[test]
+    fn the_last_cycles_ends_come_from_the_pause_end_ring() {
+        // (NumGC, PauseEnd ring) -> the ends of cycles NumGC, NumGC - 1, ...
+        // 4 slots here (Go has 256): cycle k sits at (k - 1) % 4, so cycles 5 and 6 overwrote
+        // slots 0 and 1.
+        let ring = "[50 60 30 40]";
+        for (num_gc, ring, want) in [
+            (0, "[0 0 0 0]", [0, 0, 0, 0]),
+            (1, "[10 0 0 0]", [10, 0, 0, 0]),
+            (2, "[10 20 0 0]", [20, 10, 0, 0]),
+            (5, "[50 20 30 40]", [50, 40, 30, 20]),
+            (6, ring, [60, 50, 40, 30]),
+        ] {
+            let text = format!(
+                "# runtime.MemStats\n# HeapAlloc = 1\n# PauseEnd = {ring}\n# NumGC = {num_gc}\n"
+            );
+            let m = parse_memstats(&text).unwrap();
+            assert_eq!(m.recent_gc_ends_unix_ns, want, "NumGC {num_gc} ring {ring}");
+        }
     }
 
     #[test]

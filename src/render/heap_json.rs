@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::analyze::gc_window::{GcMark, Moment};
 use crate::analyze::heap_report::{HeapDiff, HeapTop};
-use crate::analyze::ledger::MemoryVerdict;
+use crate::analyze::ledger::{LiveHeap, LiveSource, MemoryVerdict};
 use crate::model::go::{GoEnv, GoInfo};
 use crate::model::memory::{CgroupMemory, MemStats, ProcMemory};
 use crate::model::snapshot::SnapshotMeta;
@@ -72,6 +73,77 @@ pub fn write_snapshot(
 }
 
 #[derive(Serialize)]
+struct GcMarkJson {
+    num_gc: u64,
+    /// When that GC ended, seconds since the epoch; null when unknown.
+    last_gc_unix: Option<f64>,
+}
+
+impl From<GcMark> for GcMarkJson {
+    fn from(m: GcMark) -> Self {
+        GcMarkJson {
+            num_gc: m.num_gc,
+            last_gc_unix: m.end_unix.map(round3),
+        }
+    }
+}
+
+/// When one snapshot's figures are of.
+#[derive(Serialize)]
+struct AsOfJson {
+    /// MemStats and RSS were read at the snapshot.
+    memstats_at_unix: f64,
+    /// …right after a GC that ended during the snapshot (`--gc`).
+    memstats_after_gc: bool,
+    /// The last GC before the MemStats were read.
+    last_gc: GcMarkJson,
+    seconds_since_gc: Option<f64>,
+    /// The GC cycle the heap profile is as of.
+    profile_as_of_gc: GcMarkJson,
+    profile_age_seconds: Option<f64>,
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn as_of(m: &Moment) -> AsOfJson {
+    AsOfJson {
+        memstats_at_unix: round3(m.taken_at),
+        memstats_after_gc: m.after_gc,
+        last_gc: m.last_gc.into(),
+        seconds_since_gc: m.seconds_since_gc().map(round2),
+        profile_as_of_gc: m.profile_gc.into(),
+        profile_age_seconds: m.profile_age().map(round2),
+    }
+}
+
+#[derive(Serialize)]
+struct LiveHeapJson {
+    /// `profile_inuse_space` or `memstats_after_gc`.
+    source: &'static str,
+    delta: i64,
+    from_gc: Option<u64>,
+    to_gc: Option<u64>,
+    seconds: Option<f64>,
+    tentative: bool,
+}
+
+fn live_heap(l: &LiveHeap) -> LiveHeapJson {
+    LiveHeapJson {
+        source: match l.source {
+            LiveSource::ProfileInuse => "profile_inuse_space",
+            LiveSource::MemStatsAfterGc => "memstats_after_gc",
+        },
+        delta: l.delta,
+        from_gc: l.from_gc,
+        to_gc: l.to_gc,
+        seconds: l.seconds.map(round2),
+        tentative: l.tentative,
+    }
+}
+
+#[derive(Serialize)]
 struct LedgerRow {
     name: &'static str,
     bytes: i64,
@@ -98,6 +170,8 @@ struct TopDoc<'a> {
     entries_total: usize,
     ledger: Vec<LedgerRow>,
     mappings: Option<Vec<(&'static str, u64)>>,
+    /// Which GC the profile is as of, and when MemStats were read.
+    as_of: Option<AsOfJson>,
     #[serde(flatten)]
     facts: Facts<'a>,
 }
@@ -144,6 +218,7 @@ pub fn write_top(top: &HeapTop, out: &mut impl Write) -> io::Result<()> {
             .mapping_totals
             .as_ref()
             .map(|t| t.iter().map(|(c, b)| (c.name(), *b)).collect()),
+        as_of: top.moment.as_ref().map(as_of),
         facts: facts(&top.meta),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -205,7 +280,15 @@ struct DiffDoc<'a> {
     entries: Vec<DiffEntryJson<'a>>,
     entries_total: usize,
     ledger: Vec<LedgerChangeJson>,
+    /// GC cycles completed between the snapshots (NumGC new − base); null without MemStats.
+    gc_cycles_between: Option<u64>,
+    base_as_of: Option<AsOfJson>,
+    new_as_of: Option<AsOfJson>,
+    /// The live heap's change from post-GC figures; null when none can say.
+    live_heap: Option<LiveHeapJson>,
     verdicts: Vec<VerdictJson>,
+    /// What could not be judged, and why.
+    notes: Vec<VerdictJson>,
     regions: Option<Vec<RegionJson<'a>>>,
     grew: bool,
 }
@@ -257,6 +340,21 @@ pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
                 before: c.before,
                 after: c.after,
                 delta: c.delta(),
+            })
+            .collect(),
+        gc_cycles_between: diff
+            .base_moment
+            .zip(diff.new_moment)
+            .map(|(b, n)| n.last_gc.num_gc.saturating_sub(b.last_gc.num_gc)),
+        base_as_of: diff.base_moment.as_ref().map(as_of),
+        new_as_of: diff.new_moment.as_ref().map(as_of),
+        live_heap: diff.live.as_ref().map(live_heap),
+        notes: diff
+            .notes
+            .iter()
+            .map(|n| VerdictJson {
+                kind: heap_text::note_kind(n),
+                message: heap_text::note(n),
             })
             .collect(),
         verdicts: diff

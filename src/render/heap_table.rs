@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
+use crate::analyze::gc_window::Moment;
 use crate::analyze::heap_report::{HeapDiff, HeapTop};
 use crate::analyze::ledger::LedgerLine;
 use crate::model::snapshot::SnapshotMeta;
-use crate::render::heap_text::{signed_value, value, verdict};
+use crate::render::heap_text::{memstats_as_of, note, profile_as_of, signed_value, value, verdict};
 use crate::render::text::{self, paint, sanitize};
 use crate::render::Style;
 
@@ -143,6 +144,14 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
             p.sample_type.name,
             value(p.total, unit)
         )?;
+        if let Some(m) = &top.moment {
+            writeln!(
+                out,
+                "  profile as of {} · MemStats and RSS {}",
+                profile_as_of(m),
+                memstats_as_of(m)
+            )?;
+        }
         writeln!(out)?;
         let mut table = new_table(style);
         table.set_header(vec!["FLAT", "FLAT%", "SUM%", "CUM", "CUM%", "FUNCTION"]);
@@ -195,6 +204,9 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
         sanitize(&diff.base),
         sanitize(&diff.new)
     )?;
+    if let (Some(b), Some(n)) = (&diff.base_moment, &diff.new_moment) {
+        moments(b, n, out)?;
+    }
     if let Some(p) = &diff.profile {
         let unit = p.sample_type.unit.as_str();
         writeln!(
@@ -284,8 +296,40 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
     for v in &diff.verdicts {
         writeln!(out, "{} {}", paint("!", 33, style.color), verdict(v))?;
     }
+    for n in &diff.notes {
+        writeln!(out, "{} {}", paint("?", 36, style.color), note(n))?;
+    }
     if !diff.grew {
-        writeln!(out, "  steady: nothing grew past the thresholds")?;
+        if diff.live.is_none() && diff.profile.is_some() {
+            writeln!(out, "  nothing else grew past the thresholds")?;
+        } else {
+            writeln!(out, "  steady: nothing grew past the thresholds")?;
+        }
     }
     Ok(())
+}
+
+/// Which moment the profile rows and the ledger below are of.
+fn moments(base: &Moment, new: &Moment, out: &mut impl Write) -> io::Result<()> {
+    let cycles = new.last_gc.num_gc.saturating_sub(base.last_gc.num_gc);
+    writeln!(
+        out,
+        "  profile as of {} → {} · {} between (NumGC {} → {})",
+        profile_as_of(base),
+        profile_as_of(new),
+        text::plural(cycles, "GC cycle", "GC cycles"),
+        base.last_gc.num_gc,
+        new.last_gc.num_gc
+    )?;
+    let garbage = if base.after_gc && new.after_gc {
+        ""
+    } else {
+        " (HeapAlloc then counts garbage allocated since the GC)"
+    };
+    writeln!(
+        out,
+        "  MemStats and RSS at each snapshot: {} → {}{garbage}",
+        memstats_as_of(base),
+        memstats_as_of(new)
+    )
 }

@@ -4,6 +4,8 @@
 mod fds;
 mod generated;
 mod heap;
+mod heap_story;
+mod replay;
 mod stacks;
 mod support;
 mod triage;

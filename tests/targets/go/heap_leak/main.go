@@ -5,6 +5,16 @@
 //	-mode fragment  live objects stay flat while in-use spans grow by 2 MiB/s for 30 s (allocator
 //	                fragmentation)
 //	-mode steady    the same churn, nothing kept (the healthy twin)
+//	-mode native    the same churn, and 2 MiB/s of anonymous memory mapped outside the Go heap
+//	                (syscall.Mmap, touched; up to 128 MiB): RSS the runtime does not account for
+//	-mode release   the same churn; 64 MiB kept from the start with only one page in two
+//	                touched, dropped after -release-after seconds and handed back to the OS
+//	                (debug.FreeOSMemory): RSS falls by less than the runtime's figures do
+//
+//	-ballast-mib N  keeps N MiB live from the start (touched) and waits for a background GC
+//	                before the ready line, like a service with a large long-lived heap: GCs
+//	                become as rare as N MiB of churn (about N seconds apart), so a short
+//	                window holds none
 //
 // It prints one line when ready: READY pid=<pid> port=<pprof port>
 package main
@@ -17,6 +27,8 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"syscall"
 	"time"
 )
 
@@ -28,7 +40,52 @@ var (
 	spans   [][]byte // what fragment keeps: one small object per span it pins
 	sink    []byte
 	maxKeep = 256 << 20
+	ballast [][]byte // -ballast-mib
+	held    [][]byte // what release holds until it lets go
+	mapped  int      // bytes native has mapped
 )
+
+// touched allocates n bytes in chunks, writing one byte in every `stride` bytes.
+func touched(n, stride int) [][]byte {
+	var out [][]byte
+	for kept := 0; kept < n; kept += chunk {
+		b := make([]byte, chunk)
+		for i := 0; i < len(b); i += stride {
+			b[i] = 1
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// awaitBackgroundGC allocates garbage until the runtime starts a GC of its own and it ends, so
+// the heap is past its ballast's growth and the next GC is a whole cycle away. A forced GC
+// (runtime.GC) would do the same but publish its own profile cycle, unlike a service's GCs.
+func awaitBackgroundGC() {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	for start := m.NumGC; m.NumGC == start; runtime.ReadMemStats(&m) {
+		for i := 0; i < 16; i++ {
+			sink = make([]byte, chunk)
+		}
+	}
+}
+
+// mapNative maps n bytes of anonymous memory outside the Go heap and touches every page.
+func mapNative(n int) {
+	if mapped+n > 128<<20 {
+		return
+	}
+	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return
+	}
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	mapped += n
+}
 
 // leakIntoCache keeps n bytes more, touched so they are resident.
 func leakIntoCache(n int) {
@@ -80,9 +137,11 @@ func fragment(second int) {
 }
 
 func main() {
-	mode := flag.String("mode", "heap", "heap | fragment | steady")
+	mode := flag.String("mode", "heap", "heap | fragment | steady | native | release")
 	rate := flag.Int("leak-bytes-per-sec", 1<<20, "bytes kept per second in heap mode")
 	lifetime := flag.Int("lifetime", 60, "seconds before exiting on its own")
+	ballastMiB := flag.Int("ballast-mib", 0, "MiB kept live from the start (0: none)")
+	releaseAfter := flag.Int("release-after", 5, "seconds before release mode lets go")
 	flag.String("dir", "", "ignored (the test harness passes a scratch directory)")
 	flag.Parse()
 	// Sample every allocation: a diff of a few seconds must show the leak at its real size.
@@ -95,6 +154,13 @@ func main() {
 	}
 	go http.Serve(ln, nil)
 	warmCache()
+	if *ballastMiB > 0 {
+		ballast = touched(*ballastMiB<<20, 4096)
+		awaitBackgroundGC()
+	}
+	if *mode == "release" {
+		held = touched(64<<20, 8192)
+	}
 	fmt.Printf("READY pid=%d port=%d\n", os.Getpid(), ln.Addr().(*net.TCPAddr).Port)
 
 	tick := time.NewTicker(62500 * time.Microsecond) // 16 ticks a second
@@ -111,6 +177,15 @@ func main() {
 				fragment(round / 16)
 			}
 		case "steady":
+		case "native":
+			if round%16 == 0 {
+				mapNative(2 << 20)
+			}
+		case "release":
+			if round == *releaseAfter*16 {
+				held = nil
+				debug.FreeOSMemory()
+			}
 		default:
 			fmt.Fprintln(os.Stderr, "unknown mode", *mode)
 			os.Exit(2)

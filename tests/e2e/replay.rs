@@ -1,0 +1,181 @@
+//! The recorded triage fixtures (tests/fixtures/triage/NAME, written by
+//! scripts/record-triage-fixtures.sh from the heap_shapes target) judged again with
+//! `steady triage --from`, whole and over sliding windows, against the truth recorded beside
+//! each: the runtime's own gctrace (the heap marked live at each GC end) and truth.json.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::support::steady_json;
+use crate::truth::{live_slope_per_min, read_gctrace, GcPoint};
+
+#[derive(Debug, Deserialize)]
+struct Doc {
+    verdicts: Vec<Verdict>,
+    memory: Memory,
+}
+
+#[derive(Debug, Deserialize)]
+struct Verdict {
+    kind: String,
+    rate_per_min: f64,
+    consequence_of: Option<String>,
+    stuck: Option<Stuck>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Memory {
+    judged: bool,
+    reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Stuck {
+    goroutines: u64,
+    holder: Option<Holder>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Holder {
+    function: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Sliding {
+    windows: Vec<Window>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Window {
+    offset_seconds: f64,
+    kind: Option<String>,
+    rate_per_min: Option<f64>,
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/triage")
+        .join(name)
+}
+
+fn judge(name: &str) -> (Doc, i32) {
+    let recording = fixture(name).join("window.jsonl");
+    steady_json::<Doc>(&["triage", "--from", recording.to_str().unwrap()])
+}
+
+fn slide(name: &str) -> Vec<Window> {
+    let recording = fixture(name).join("window.jsonl");
+    let (doc, _) = steady_json::<Sliding>(&[
+        "triage",
+        "--from",
+        recording.to_str().unwrap(),
+        "--sliding",
+        "60s",
+        "--interval",
+        "10s",
+    ]);
+    assert!(doc.windows.len() >= 4, "{:?}", doc.windows);
+    doc.windows
+}
+
+/// The first and last sample times of a recording.
+fn span(name: &str) -> (f64, f64) {
+    let text = std::fs::read_to_string(fixture(name).join("window.jsonl")).unwrap();
+    let times: Vec<f64> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "sample")
+        .filter_map(|v| v["t"].as_f64())
+        .collect();
+    (times[0], times[times.len() - 1])
+}
+
+/// The post-GC live heap's slope over the GCs within `span` (and the one just before it).
+fn truth(name: &str, span: (f64, f64)) -> f64 {
+    let all = read_gctrace(&fixture(name));
+    let before = all.iter().rposition(|p| p.t_unix < span.0).unwrap_or(0);
+    let points: Vec<GcPoint> = all
+        .into_iter()
+        .skip(before)
+        .filter(|p| p.t_unix <= span.1)
+        .collect();
+    live_slope_per_min(&points).unwrap_or_else(|| panic!("no truth: {points:?}"))
+}
+
+fn memory_rate(doc: &Doc) -> f64 {
+    let primary: Vec<&Verdict> = doc
+        .verdicts
+        .iter()
+        .filter(|v| v.consequence_of.is_none())
+        .collect();
+    assert_eq!(primary.len(), 1, "{doc:#?}");
+    assert_eq!(primary[0].kind, "memory-drift", "{doc:#?}");
+    primary[0].rate_per_min
+}
+
+#[test]
+fn healthy_recordings_get_no_verdict_whole_or_sliding() {
+    for name in ["big-healthy", "busy-healthy", "step"] {
+        let (doc, code) = judge(name);
+        assert_eq!((code, doc.verdicts.len()), (0, 0), "{name}: {doc:#?}");
+        for w in slide(name) {
+            assert_eq!(w.kind, None, "{name} at {}s", w.offset_seconds);
+        }
+    }
+    let (big, _) = judge("big-healthy");
+    assert!(!big.memory.judged, "{:?}", big.memory);
+    assert!(big.memory.reason.unwrap().contains("need 4"));
+    let (busy, _) = judge("busy-healthy");
+    assert!(busy.memory.judged, "{:?}", busy.memory);
+}
+
+#[test]
+fn leak_recordings_get_the_post_gc_rate_whole_and_at_every_offset() {
+    for name in ["slow-leak", "gogc-off-leak"] {
+        let (doc, code) = judge(name);
+        assert_eq!(code, 1, "{name}");
+        let rate = memory_rate(&doc);
+        let truth = truth(name, span(name));
+        assert!(
+            (rate - truth).abs() <= 0.15 * truth,
+            "{name}: {rate:.0} B/min against the post-GC truth {truth:.0}"
+        );
+        // Once established, every window names the same kind at a similar rate.
+        let windows = slide(name);
+        let mut rates: Vec<f64> = windows
+            .iter()
+            .map(|w| {
+                assert_eq!(
+                    w.kind.as_deref(),
+                    Some("memory-drift"),
+                    "{name} at {}s: {windows:?}",
+                    w.offset_seconds
+                );
+                w.rate_per_min.unwrap()
+            })
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        let median = rates[rates.len() / 2];
+        for r in &rates {
+            assert!(
+                (r - median).abs() <= 0.2 * median,
+                "{name}: window rates {rates:?} vary more than ±20% around {median:.0}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_stuck_recording_is_proven_stuck_with_its_holder() {
+    let (doc, code) = judge("stuck");
+    assert_eq!(code, 1, "{doc:#?}");
+    let v = &doc.verdicts[0];
+    assert_eq!(v.kind, "goroutine-leak");
+    let stuck = v.stuck.as_ref().expect("stuck by identity");
+    assert_eq!(stuck.goroutines, 1000);
+    assert_eq!(
+        stuck.holder.as_ref().map(|h| h.function.as_str()),
+        Some("main.holdLockForever")
+    );
+}
