@@ -161,6 +161,8 @@ impl<'a> Sampler<'a> {
                 sample.stack_inuse = Some(m.stack_inuse);
                 sample.num_gc = Some(m.num_gc);
                 sample.last_gc = (m.last_gc_unix_ns > 0).then(|| m.last_gc_unix_ns as f64 / 1e9);
+                let prev = m.recent_gc_ends_unix_ns[1];
+                sample.prev_gc = (prev > 0).then(|| prev as f64 / 1e9);
                 sample.gc_forced = self.cfg.force_gc;
             }
             sample.heap_live_profile = text.inuse_bytes;

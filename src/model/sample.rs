@@ -39,10 +39,14 @@ pub struct Sample {
     /// When the last GC ended, seconds since the epoch.
     #[serde(default)]
     pub last_gc: Option<f64>,
-    /// Bytes in use by the heap profile's records, scaled for sampling: as of the last GC,
-    /// so garbage made since is not in it.
+    /// Bytes in use by the heap profile's records, scaled for sampling: garbage made since
+    /// is not in it. A background GC publishes the profile of the cycle before it, so this is
+    /// as of the GC that ended at `prev_gc`.
     #[serde(default)]
     pub heap_live_profile: Option<u64>,
+    /// When the cycle before the last one ended, seconds since the epoch.
+    #[serde(default)]
+    pub prev_gc: Option<f64>,
     /// This sample's MemStats were read right after a GC that steady forced (`--gc`).
     #[serde(default)]
     pub gc_forced: bool,

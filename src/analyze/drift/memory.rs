@@ -242,9 +242,14 @@ fn gc_points(facts: &TargetFacts, go: &[&Sample]) -> Option<(Vec<GcPoint>, LiveS
                 LiveSource::HeapGoal(percent) => goal_live(s.next_gc?, percent),
                 LiveSource::Profile => s.heap_live_profile? as f64,
             };
+            // The profile a background GC serves is the previous cycle's: placed at its end.
+            let ended = match source {
+                LiveSource::Profile => s.prev_gc.or(s.last_gc),
+                _ => s.last_gc,
+            };
             Some(GcPoint {
                 num_gc: s.num_gc?,
-                t: s.last_gc.filter(|t| *t > 0.0).unwrap_or(s.t),
+                t: ended.filter(|t| *t > 0.0).unwrap_or(s.t),
                 live,
                 free_in_spans: s.heap_inuse?.saturating_sub(s.heap_alloc?) as f64,
             })
@@ -253,9 +258,10 @@ fn gc_points(facts: &TargetFacts, go: &[&Sample]) -> Option<(Vec<GcPoint>, LiveS
     Some((points, source))
 }
 
-/// Each point is a whole GC cycle: full confidence from twice the cycles a trend needs.
+/// Each point is a whole GC cycle, read exactly: full confidence once the window holds the
+/// cycles a trend needs and the state before them.
 fn gc_confidence(t: &crate::analyze::series::Trend, points: usize, policy: &DriftPolicy) -> f64 {
-    rise_certainty(t) * (points as f64 / (2.0 * policy.min_gc_cycles as f64)).min(1.0)
+    rise_certainty(t) * (points as f64 / (policy.min_gc_cycles as f64 + 1.0)).min(1.0)
 }
 
 fn goal_live(next_gc: u64, percent: f64) -> f64 {
@@ -308,7 +314,7 @@ fn too_few_cycles(
         since.max(window)
     };
     let wanted = (interval * (policy.min_gc_cycles as f64 + 1.0)).max(window * 2.0);
-    let minutes = (wanted / 60.0).ceil().max(1.0);
+    let minutes = (wanted / 60.0).round().max(1.0);
     format!(
         "{cycles} GC {} in {}, need {}: widen --window to ~{}m, or pass --gc to force cycles (costs the target a full GC each)",
         if cycles == 1 { "cycle" } else { "cycles" },
