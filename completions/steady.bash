@@ -457,7 +457,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__triage)
-            opts="-h -V --window --interval --probe --record --from --url --port --gc --full-window --sliding --json --color --timeout --proc-root --help --version"
+            opts="-h -V --window --interval --probe --record --from --url --port --gc --full-window --leak-profile --sliding --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -166,6 +166,7 @@ complete -c steady -n "__fish_steady_using_subcommand triage" -l timeout -d 'Giv
 complete -c steady -n "__fish_steady_using_subcommand triage" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand triage" -l gc -d 'Force a GC before each Go sample, so memory is judged on exact live figures even when the target collects rarely (costs the target a full GC each time)'
 complete -c steady -n "__fish_steady_using_subcommand triage" -l full-window -d 'Sample the whole window even when a verdict is sure sooner'
+complete -c steady -n "__fish_steady_using_subcommand triage" -l leak-profile -d 'At the end, ask the runtime\'s goroutine leak detector (/debug/pprof/goroutineleak, Go 1.26 built with GOEXPERIMENT=goroutineleakprofile, or 1.27): it runs a special GC whose cost can grow quadratically with the heap, and it never reports I/O waits'
 complete -c steady -n "__fish_steady_using_subcommand triage" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand triage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand triage" -s V -l version -d 'Print version'

@@ -388,6 +388,12 @@ pub struct TriageArgs {
     #[arg(long, conflicts_with = "from")]
     pub full_window: bool,
 
+    /// At the end, ask the runtime's goroutine leak detector (/debug/pprof/goroutineleak, Go
+    /// 1.26 built with GOEXPERIMENT=goroutineleakprofile, or 1.27): it runs a special GC whose
+    /// cost can grow quadratically with the heap, and it never reports I/O waits
+    #[arg(long, conflicts_with = "from")]
+    pub leak_profile: bool,
+
     /// With --from: judge every window of this width along the recording, one line per offset
     #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "from")]
     pub sliding: Option<Duration>,

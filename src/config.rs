@@ -127,6 +127,7 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             timeout: global.timeout,
             gc: args.gc,
             full_window: args.full_window,
+            leak_profile: args.leak_profile,
             sliding: args.sliding,
         }),
         Command::Runbook(args) => Job::Runbook {

@@ -21,6 +21,8 @@ use crate::collect::sampler::{Event, Sampler, SamplerConfig};
 use crate::commands::Output;
 use crate::exit::Outcome;
 use crate::model::sample::{GoroutineSnapshot, RecordLine, Sample, TargetFacts};
+use crate::model::stacks::GoroutineDump;
+use crate::parse::goroutines::parse_dump;
 use crate::render::progress::WaitBar;
 use crate::render::runbook::measured;
 use crate::render::text::duration;
@@ -44,6 +46,8 @@ pub struct TriageOptions {
     pub gc: bool,
     /// Sample the whole window even when a verdict is sure sooner.
     pub full_window: bool,
+    /// At the end, fetch the runtime's goroutine leak profile (a special GC in the target).
+    pub leak_profile: bool,
     /// With --from: judge every window of this width along the recording.
     pub sliding: Option<Duration>,
 }
@@ -304,6 +308,12 @@ fn sample_live(pid: i32, opts: &TriageOptions, policy: &DriftPolicy) -> Result<T
         Some(e) if go_fetched > 0 && !exited => final_goroutines(e, opts.timeout),
         _ => Extras::default(),
     };
+    if let (Some(e), true, false) = (&endpoint, opts.leak_profile, exited) {
+        match fetch_leak_profile(e, opts.timeout) {
+            Ok(dump) => extras.leak_profile = Some(dump),
+            Err(why) => notes.push(why),
+        }
+    }
     extras.notes = notes;
     extras.goroutine_snapshots = snapshots;
     extras.exited = exited;
@@ -376,6 +386,20 @@ fn check_window(opts: &TriageOptions, policy: &DriftPolicy) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `/debug/pprof/goroutineleak?debug=1`: goroutines the runtime's special GC found blocked on
+/// what nothing live can reach. A runtime without it answers 404.
+fn fetch_leak_profile(endpoint: &Endpoint, timeout: Duration) -> Result<GoroutineDump, String> {
+    let url = endpoint.url("goroutineleak?debug=1");
+    match http::get(&url, timeout, MAX_GO_BYTES) {
+        Ok(page) => parse_dump(page.body.as_slice(), &url, false)
+            .map_err(|e| format!("--leak-profile: {e}")),
+        Err(http::FetchError::Status { status: 404, .. }) => Err(format!(
+            "--leak-profile: {url} is not served: the target's runtime has no goroutine leak profile (Go 1.26 built with GOEXPERIMENT=goroutineleakprofile, or Go 1.27 and later)"
+        )),
+        Err(e) => Err(format!("--leak-profile: {e}")),
+    }
 }
 
 fn final_goroutines(endpoint: &Endpoint, timeout: Duration) -> Extras {

@@ -85,6 +85,11 @@ enum EvidenceJson<'a> {
         low: u64,
         high: u64,
     },
+    LeakProfile {
+        goroutines: u64,
+        function: &'a str,
+        location: &'a str,
+    },
     PerUnitOfCause {
         cause: &'static str,
         per_unit: f64,
@@ -167,6 +172,15 @@ fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
         Evidence::GoroutinesFlat { low, high } => EvidenceJson::GoroutinesFlat {
             low: *low,
             high: *high,
+        },
+        Evidence::LeakProfile {
+            goroutines,
+            function,
+            location,
+        } => EvidenceJson::LeakProfile {
+            goroutines: *goroutines,
+            function,
+            location,
         },
         Evidence::PerUnitOfCause {
             cause,

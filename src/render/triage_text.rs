@@ -113,6 +113,14 @@ pub fn describe(e: &Evidence) -> String {
             count(*low),
             count(*high)
         ),
+        Evidence::LeakProfile {
+            goroutines,
+            function,
+            location,
+        } => format!(
+            "the runtime's leak detector found {} goroutines blocked on what no live goroutine can reach, most at {function} ({location})",
+            count(*goroutines)
+        ),
         Evidence::PerUnitOfCause {
             cause,
             per_unit,

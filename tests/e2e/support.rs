@@ -42,6 +42,16 @@ impl Target {
         Target::spawn_exe(&go_binary_with(go, name), args, env)
     }
 
+    /// Starts a Go target built with a GOEXPERIMENT.
+    pub fn spawn_go_experiment(
+        go: &GoToolchain,
+        name: &str,
+        experiment: &str,
+        args: &[&str],
+    ) -> Target {
+        Target::spawn_exe(&go_binary_experiment(go, name, experiment), args, &[])
+    }
+
     fn spawn_exe(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Target {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(exe)
@@ -196,9 +206,23 @@ pub fn for_each_go(mut test: impl FnMut(&GoToolchain)) {
 
 /// Builds tests/targets/go/NAME with `go` once per test run into target/go/VERSION/NAME.
 pub fn go_binary_with(go: &GoToolchain, name: &str) -> PathBuf {
+    go_build(go, name, None)
+}
+
+/// tests/targets/go/NAME built with `go` and `GOEXPERIMENT=experiment` (e.g.
+/// goroutineleakprofile), into target/go/VERSION-EXPERIMENT/NAME.
+pub fn go_binary_experiment(go: &GoToolchain, name: &str, experiment: &str) -> PathBuf {
+    go_build(go, name, Some(experiment))
+}
+
+fn go_build(go: &GoToolchain, name: &str, experiment: Option<&str>) -> PathBuf {
     static BUILT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = repo.join("target").join("go").join(&go.version).join(name);
+    let flavour = match experiment {
+        Some(e) => format!("{}-{e}", go.version),
+        None => go.version.clone(),
+    };
+    let out = repo.join("target").join("go").join(flavour).join(name);
     // Held through the build: two tests asking for the same binary wait for one build.
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if built.contains(&out) {
@@ -220,6 +244,7 @@ pub fn go_binary_with(go: &GoToolchain, name: &str) -> PathBuf {
         .env("GOFLAGS", "")
         .env("GOPROXY", "off")
         .env("GOWORK", "off")
+        .env("GOEXPERIMENT", experiment.unwrap_or(""))
         .env_remove("GO111MODULE")
         .output()
         .expect("running go build");

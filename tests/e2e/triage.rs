@@ -458,3 +458,69 @@ impl Drop for KillOnDrop {
         unsafe { libc::kill(self.0, libc::SIGKILL) };
     }
 }
+
+#[test]
+fn the_runtimes_leak_profile_is_asked_only_when_told_and_finds_a_small_leak() {
+    use crate::support::go_toolchains;
+    // GOEXPERIMENT=goroutineleakprofile exists from Go 1.26 on.
+    let newer: Vec<_> = go_toolchains()
+        .into_iter()
+        .filter(|g| {
+            let minor = g.version.trim_start_matches("go1.").split('.').next();
+            minor
+                .and_then(|m| m.parse::<u32>().ok())
+                .is_some_and(|m| m >= 26)
+        })
+        .collect();
+    assert!(
+        !newer.is_empty(),
+        "no Go 1.26 or later among the toolchains: the leak profile test needs one"
+    );
+    for go in &newer {
+        let target = Target::spawn_go_experiment(
+            go,
+            "stacks_leak",
+            "goroutineleakprofile",
+            &["-mode", "chan", "-count", "30", "-lifetime", "60"],
+        );
+        let pid = target.pid_arg();
+        let args = ["triage", &pid, "--window", "6s", "--interval", "500ms"];
+        // 30 goroutines blocked forever are below every count threshold…
+        let (plain, code) = steady_json::<TriageDoc>(&args);
+        assert_eq!(code, 0, "{}: {:#?}", go.version, plain.verdicts);
+        // …but the runtime's detector proves them leaked.
+        let (doc, code) = steady_json::<TriageDoc>(&[&args[..], &["--leak-profile"]].concat());
+        assert_eq!(code, 1, "{}: {doc:#?}", go.version);
+        let g = find(&doc, "goroutine-leak");
+        assert!(
+            g.evidence
+                .iter()
+                .any(|e| e.contains("leak detector found 30 goroutines")
+                    && e.contains("main.leakOnChannel")),
+            "{}: {g:?}",
+            go.version
+        );
+    }
+    // A runtime without the experiment says so, and triage goes on.
+    let plain = Target::spawn_go(
+        "stacks_leak",
+        &["-mode", "chan", "-count", "30", "-lifetime", "30"],
+    );
+    let (doc, code) = steady_json::<TriageDoc>(&[
+        "triage",
+        &plain.pid_arg(),
+        "--window",
+        "4s",
+        "--interval",
+        "500ms",
+        "--leak-profile",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        doc.notes
+            .iter()
+            .any(|n| n.contains("no goroutine leak profile")),
+        "{:?}",
+        doc.notes
+    );
+}

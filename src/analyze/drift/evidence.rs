@@ -52,6 +52,13 @@ pub enum Evidence {
     Cpu { share: f64 },
     /// The goroutine count stayed within this range.
     GoroutinesFlat { low: u64, high: u64 },
+    /// Goroutines the runtime's leak detector proved blocked on what nothing live can reach,
+    /// with the largest group's place.
+    LeakProfile {
+        goroutines: u64,
+        function: String,
+        location: String,
+    },
     /// Growth that follows another in fixed proportion: per unit of the cause.
     PerUnitOfCause {
         cause: super::DriftKind,

@@ -23,6 +23,7 @@ use crate::analyze::policy::DriftPolicy;
 use crate::analyze::series::{trend, Shape, Trend};
 use crate::analyze::stacks::GoroutineView;
 use crate::model::sample::{GoroutineSnapshot, Sample, TargetFacts};
+use crate::model::stacks::GoroutineDump;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DriftKind {
@@ -162,6 +163,9 @@ pub struct Extras {
     pub goroutine_snapshots: Vec<GoroutineSnapshot>,
     /// The target exited before the window ended.
     pub exited: bool,
+    /// What the runtime's own leak detector (`/debug/pprof/goroutineleak`, `--leak-profile`)
+    /// found: goroutines blocked on something no live goroutine can reach.
+    pub leak_profile: Option<GoroutineDump>,
 }
 
 pub fn classify(

@@ -18,6 +18,7 @@ pub(super) fn judge(
     verdicts: &mut Vec<Verdict>,
 ) {
     let proven = by_identity(&extras.goroutine_snapshots, policy);
+    let leaked = leak_profile(extras);
     if let Some(v) = verdicts
         .iter_mut()
         .find(|v| v.kind == DriftKind::GoroutineLeak)
@@ -27,6 +28,28 @@ pub(super) fn judge(
             v.evidence.push(Evidence::StuckByIdentity(e.clone()));
             v.stuck = Some(e);
         }
+        v.evidence.extend(leaked);
+        return;
+    }
+    if let Some(Evidence::LeakProfile { goroutines, .. }) = &leaked {
+        // The runtime proved them unreachable: no count or age threshold needed.
+        verdicts.push(Verdict {
+            kind: DriftKind::GoroutineLeak,
+            rate_per_min: 0.0,
+            unit: "goroutines",
+            current: *goroutines as f64,
+            eta_seconds: None,
+            limit: None,
+            confidence: 1.0,
+            shape: Shape::Flat,
+            evidence: leaked
+                .into_iter()
+                .chain(proven.clone().map(Evidence::StuckByIdentity))
+                .collect(),
+            consequence_of: None,
+            inferred: false,
+            stuck: proven,
+        });
         return;
     }
     if let Some(e) = proven {
@@ -69,6 +92,22 @@ pub(super) fn judge(
         inferred: false,
         stuck: None,
     });
+}
+
+/// The leak detector's finding, when it found any.
+fn leak_profile(extras: &Extras) -> Option<Evidence> {
+    let dump = extras.leak_profile.as_ref().filter(|d| d.total > 0)?;
+    let largest = dump.groups.iter().max_by_key(|g| g.count)?;
+    let place = largest
+        .frames
+        .iter()
+        .find(|f| is_app_frame(&f.function))
+        .or(largest.frames.first());
+    Some(Evidence::LeakProfile {
+        goroutines: dump.total,
+        function: place.map_or_else(String::new, |f| f.function.clone()),
+        location: place.map_or_else(String::new, |f| format!("{}:{}", f.file, f.line)),
+    })
 }
 
 /// The largest group of goroutines that sat in a lock wait (or a send nobody takes) in the

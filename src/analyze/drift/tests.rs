@@ -439,3 +439,34 @@ fn too_few_samples_say_nothing() {
         .is_empty());
     assert!(run(true, &[]).verdicts.is_empty());
 }
+
+#[test]
+fn the_runtimes_leak_profile_is_a_goroutine_leak_whatever_the_count() {
+    use crate::parse::goroutines::parse_dump;
+    let text = include_str!(
+        "../../../tests/fixtures/goroutines/go1.26.8-chan-leak-detected-goroutineleak-debug1.txt"
+    );
+    let dump = parse_dump(text.as_bytes(), "goroutineleak", false).unwrap();
+    assert_eq!(dump.total, 30);
+    let extras = Extras {
+        leak_profile: Some(dump),
+        ..Extras::default()
+    };
+    // 30 goroutines, flat: below every count threshold, but the runtime proved them leaked.
+    let flat = window(60, |_, s| s.goroutines = Some(40));
+    let r = classify(&facts(true), &flat, &extras, &DriftPolicy::default());
+    assert_eq!(kinds(&r), ["goroutine-leak"], "{:#?}", r.verdicts);
+    assert!(matches!(
+        &r.verdicts[0].evidence[0],
+        Evidence::LeakProfile { goroutines: 30, function, .. } if function == "main.leakOnChannel"
+    ));
+    let empty = Extras {
+        leak_profile: Some(Default::default()),
+        ..Extras::default()
+    };
+    assert!(
+        classify(&facts(true), &flat, &empty, &DriftPolicy::default())
+            .verdicts
+            .is_empty()
+    );
+}
