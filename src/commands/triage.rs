@@ -24,7 +24,6 @@ use crate::model::sample::{GoroutineSnapshot, RecordLine, Sample, TargetFacts};
 use crate::model::stacks::GoroutineDump;
 use crate::parse::goroutines::parse_dump;
 use crate::render::progress::WaitBar;
-use crate::render::runbook::measured;
 use crate::render::text::duration;
 use crate::render::{triage_json, triage_table};
 
@@ -194,10 +193,7 @@ fn sample_live(pid: i32, opts: &TriageOptions, policy: &DriftPolicy) -> Result<T
     };
     let bar = WaitBar::new(
         opts.window,
-        &format!(
-            "sampling PID {pid} every {:?} · Ctrl-C judges now",
-            opts.interval
-        ),
+        &format!("sampling every {:?} · Ctrl-C judges now", opts.interval),
     );
     let config = SamplerConfig {
         window: opts.window,
@@ -261,10 +257,7 @@ fn sample_live(pid: i32, opts: &TriageOptions, policy: &DriftPolicy) -> Result<T
             ..Extras::default()
         };
         let report = classify(&facts, &samples, &so_far, policy);
-        bar.say(&format!(
-            "sampling PID {pid} · {} · Ctrl-C judges now",
-            hypothesis(&report)
-        ));
+        bar.say(&format!("{} · Ctrl-C judges now", hypothesis(&report)));
         if opts.full_window {
             continue;
         }
@@ -332,15 +325,18 @@ fn sure(leading: &[Option<DriftKind>], runs: usize) -> Option<DriftKind> {
     last.iter().all(|k| *k == Some(kind)).then_some(kind)
 }
 
-/// What the progress bar says while the window runs: the leading verdict so far.
+/// What the progress bar says while the window runs: the leading verdict so far, short
+/// enough to fit beside the bar at 80 columns.
 fn hypothesis(report: &TriageReport) -> String {
     match report.verdicts.iter().find(|v| v.consequence_of.is_none()) {
-        Some(v) => format!(
-            "leading: {} {} ({:.0}%)",
-            v.kind.name(),
-            measured(v),
-            v.confidence * 100.0
-        ),
+        Some(v) => {
+            let rate = if v.unit == "bytes" {
+                format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0)
+            } else {
+                crate::render::text::rate(v.rate_per_min)
+            };
+            format!("{} {rate} ({:.0}%)", v.kind.name(), v.confidence * 100.0)
+        }
         None => "nothing growing so far".to_string(),
     }
 }

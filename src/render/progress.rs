@@ -15,8 +15,9 @@ impl WaitBar {
             Some(total.as_millis() as u64),
             ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {elapsed}/{duration}")
-            .map(|s| s.progress_chars("=> "))
+        if let Ok(style) =
+            ProgressStyle::with_template("{wide_msg} [{bar:15}] {elapsed}/{duration}")
+                .map(|s| s.progress_chars("=> "))
         {
             bar.set_style(style);
         }
