@@ -67,31 +67,13 @@ pub fn get_tail(
     keep: usize,
     max_bytes: u64,
 ) -> Result<Fetched, FetchError> {
-    let mut response = request(url, timeout)?;
-    let content_type = content_type(&response);
-    let mut reader = response.body_mut().with_config().limit(max_bytes).reader();
     let mut tail: Vec<u8> = Vec::with_capacity(2 * keep);
-    let mut chunk = vec![0u8; 64 << 10];
-    loop {
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(err) => {
-                return Err(match ureq::Error::from(err) {
-                    ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge {
-                        url: url.to_string(),
-                        limit: max_bytes,
-                    },
-                    other => classify(url, timeout, other),
-                })
-            }
-        };
-        tail.extend_from_slice(&chunk[..n]);
+    let content_type = stream(url, timeout, max_bytes, |chunk| {
+        tail.extend_from_slice(chunk);
         if tail.len() > 2 * keep {
             tail.drain(..tail.len() - keep);
         }
-    }
+    })?;
     if tail.len() > keep {
         tail.drain(..tail.len() - keep);
     }
@@ -111,14 +93,39 @@ pub fn get_lines(
     mut visit: impl FnMut(&str),
 ) -> Result<(), FetchError> {
     const MAX_LINE: usize = 64 << 10;
-    let mut response = request(url, timeout)?;
-    let mut reader = response.body_mut().with_config().limit(max_bytes).reader();
     let mut line: Vec<u8> = Vec::with_capacity(256);
+    stream(url, timeout, max_bytes, |chunk| {
+        for &b in chunk {
+            if b == b'\n' {
+                visit(&String::from_utf8_lossy(&line));
+                line.clear();
+            } else if line.len() < MAX_LINE {
+                line.push(b);
+            }
+        }
+    })?;
+    if !line.is_empty() {
+        visit(&String::from_utf8_lossy(&line));
+    }
+    Ok(())
+}
+
+/// GET `url` and hand the body to `each` in chunks as it arrives, at most `max_bytes` of it;
+/// returns the content type.
+fn stream(
+    url: &str,
+    timeout: Duration,
+    max_bytes: u64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<Option<String>, FetchError> {
+    let mut response = request(url, timeout)?;
+    let content_type = content_type(&response);
+    let mut reader = response.body_mut().with_config().limit(max_bytes).reader();
     let mut chunk = vec![0u8; 64 << 10];
     loop {
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
+        match reader.read(&mut chunk) {
+            Ok(0) => return Ok(content_type),
+            Ok(n) => each(&chunk[..n]),
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(err) => {
                 return Err(match ureq::Error::from(err) {
@@ -129,20 +136,8 @@ pub fn get_lines(
                     other => classify(url, timeout, other),
                 })
             }
-        };
-        for &b in &chunk[..n] {
-            if b == b'\n' {
-                visit(&String::from_utf8_lossy(&line));
-                line.clear();
-            } else if line.len() < MAX_LINE {
-                line.push(b);
-            }
         }
     }
-    if !line.is_empty() {
-        visit(&String::from_utf8_lossy(&line));
-    }
-    Ok(())
 }
 
 /// The part of `heap?debug=1` worth keeping: the `# runtime.MemStats` trailer, PauseNs and

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::support::steady_json;
-use crate::truth::{live_slope_per_min, read_gctrace, GcPoint};
+use crate::truth::{live_slope_within, recording_span};
 
 #[derive(Debug, Deserialize)]
 struct Doc {
@@ -79,28 +79,10 @@ fn slide(name: &str) -> Vec<Window> {
     doc.windows
 }
 
-/// The first and last sample times of a recording.
-fn span(name: &str) -> (f64, f64) {
-    let text = std::fs::read_to_string(fixture(name).join("window.jsonl")).unwrap();
-    let times: Vec<f64> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "sample")
-        .filter_map(|v| v["t"].as_f64())
-        .collect();
-    (times[0], times[times.len() - 1])
-}
-
-/// The post-GC live heap's slope over the GCs within `span` (and the one just before it).
-fn truth(name: &str, span: (f64, f64)) -> f64 {
-    let all = read_gctrace(&fixture(name));
-    let before = all.iter().rposition(|p| p.t_unix < span.0).unwrap_or(0);
-    let points: Vec<GcPoint> = all
-        .into_iter()
-        .skip(before)
-        .filter(|p| p.t_unix <= span.1)
-        .collect();
-    live_slope_per_min(&points).unwrap_or_else(|| panic!("no truth: {points:?}"))
+/// The post-GC truth over the whole recording of fixture `name`.
+fn truth(name: &str) -> f64 {
+    let dir = fixture(name);
+    live_slope_within(&dir, recording_span(&dir.join("window.jsonl"))).0
 }
 
 fn memory_rate(doc: &Doc) -> f64 {
@@ -136,7 +118,7 @@ fn leak_recordings_get_the_post_gc_rate_whole_and_at_every_offset() {
         let (doc, code) = judge(name);
         assert_eq!(code, 1, "{name}");
         let rate = memory_rate(&doc);
-        let truth = truth(name, span(name));
+        let truth = truth(name);
         assert!(
             (rate - truth).abs() <= 0.15 * truth,
             "{name}: {rate:.0} B/min against the post-GC truth {truth:.0}"

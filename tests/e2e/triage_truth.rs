@@ -3,12 +3,10 @@
 //! live at each GC end) and the rate the service was told to leak at. The healthy ones must
 //! get no verdict, the leaks the right kind at a rate within 15% of the post-GC truth.
 
-use std::path::Path;
-
 use serde::Deserialize;
 
 use crate::support::{for_each_go, steady_json, GoToolchain, Target};
-use crate::truth::{live_slope_per_min, read_gctrace, read_truth, GcPoint};
+use crate::truth::{live_slope_within, read_gctrace, read_truth, recording_span};
 
 #[derive(Debug, Deserialize)]
 struct Doc {
@@ -73,33 +71,7 @@ fn triage(target: &Target, extra: &[&str]) -> (Doc, i32, (f64, f64)) {
     ];
     args.extend_from_slice(extra);
     let (doc, code) = steady_json::<Doc>(&args);
-    (doc, code, recorded_span(&record))
-}
-
-fn recorded_span(path: &Path) -> (f64, f64) {
-    let times: Vec<f64> = std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "sample")
-        .filter_map(|v| v["t"].as_f64())
-        .collect();
-    (times[0], times[times.len() - 1])
-}
-
-/// The post-GC live heap's slope over the GCs that ended within `span` (and the one just
-/// before, which the first sample already saw), in bytes per minute.
-fn truth_rate(dir: &Path, span: (f64, f64)) -> (f64, Vec<GcPoint>) {
-    let all = read_gctrace(dir);
-    let before = all.iter().rposition(|p| p.t_unix < span.0).unwrap_or(0);
-    let points: Vec<GcPoint> = all
-        .into_iter()
-        .skip(before)
-        .filter(|p| p.t_unix <= span.1)
-        .collect();
-    let rate = live_slope_per_min(&points)
-        .unwrap_or_else(|| panic!("too few GCs in the window for a truth: {points:?}"));
-    (rate, points)
+    (doc, code, recording_span(&record))
 }
 
 fn primary(doc: &Doc) -> Vec<&str> {
@@ -163,7 +135,7 @@ fn a_busy_healthy_heap_and_one_that_steps_once_are_steady() {
             assert!(doc.memory.judged, "{:?}", doc.memory);
             assert_eq!(code, 0, "{doc:#?}");
             assert!(doc.verdicts.is_empty(), "{doc:#?}");
-            let (_, points) = truth_rate(target.dir.path(), span);
+            let (_, points) = live_slope_within(target.dir.path(), span);
             assert!(points.len() >= 5, "the truth saw {} GCs", points.len());
         }
         // The step really happened inside the window: the gctrace live heap rose ~40 MiB.
@@ -188,7 +160,7 @@ fn a_slow_leak_under_a_big_heap_gets_the_post_gc_rate_and_eta() {
         assert_eq!(code, 1, "{doc:#?}");
         assert_eq!(primary(&doc), ["memory-drift"], "{doc:#?}");
         let m = memory_verdict(&doc);
-        let (truth, points) = truth_rate(target.dir.path(), span);
+        let (truth, points) = live_slope_within(target.dir.path(), span);
         assert_within(m.rate_per_min, truth, 0.15, "post-GC slope");
         let told = read_truth(target.dir.path()).leak_bytes_per_sec as f64 * 60.0;
         assert_within(m.rate_per_min, told, 0.15, "told leak rate");
@@ -233,7 +205,7 @@ fn a_leak_under_gogc_off_with_gomemlimit_is_read_from_the_profile() {
             "{:?}",
             doc.memory
         );
-        let (truth, _) = truth_rate(target.dir.path(), span);
+        let (truth, _) = live_slope_within(target.dir.path(), span);
         assert_within(
             memory_verdict(&doc).rate_per_min,
             truth,
