@@ -133,6 +133,35 @@ pub fn live_slope_per_min(points: &[GcPoint]) -> Option<f64> {
     Some(sxy / sxx * 60.0)
 }
 
+/// The first and last sample times of a `steady triage --record` file.
+pub fn recording_span(path: &Path) -> (f64, f64) {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let times: Vec<f64> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "sample")
+        .filter_map(|v| v["t"].as_f64())
+        .collect();
+    assert!(!times.is_empty(), "{} holds no sample", path.display());
+    (times[0], times[times.len() - 1])
+}
+
+/// The post-GC live heap's slope, in bytes per minute, over the GCs that ended within `span`
+/// and the one just before it (whose heap the first sample already saw), with those points.
+pub fn live_slope_within(dir: &Path, span: (f64, f64)) -> (f64, Vec<GcPoint>) {
+    let all = read_gctrace(dir);
+    let before = all.iter().rposition(|p| p.t_unix < span.0).unwrap_or(0);
+    let points: Vec<GcPoint> = all
+        .into_iter()
+        .skip(before)
+        .filter(|p| p.t_unix <= span.1)
+        .collect();
+    let rate = live_slope_per_min(&points)
+        .unwrap_or_else(|| panic!("too few GCs in the window for a truth: {points:?}"));
+    (rate, points)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,33 +295,4 @@ gc 7 @6.013s 3%: 1.0+35+0.008 ms clock, 2.0+0/19/38+0.016 ms cpu, 152->152->152 
         let same_instant = vec![point(1, 5.0, 1), point(2, 5.0, 2), point(3, 5.0, 3)];
         assert_eq!(live_slope_per_min(&same_instant), None);
     }
-}
-
-/// The first and last sample times of a `steady triage --record` file.
-pub fn recording_span(path: &Path) -> (f64, f64) {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let times: Vec<f64> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "sample")
-        .filter_map(|v| v["t"].as_f64())
-        .collect();
-    assert!(!times.is_empty(), "{} holds no sample", path.display());
-    (times[0], times[times.len() - 1])
-}
-
-/// The post-GC live heap's slope, in bytes per minute, over the GCs that ended within `span`
-/// and the one just before it (whose heap the first sample already saw), with those points.
-pub fn live_slope_within(dir: &Path, span: (f64, f64)) -> (f64, Vec<GcPoint>) {
-    let all = read_gctrace(dir);
-    let before = all.iter().rposition(|p| p.t_unix < span.0).unwrap_or(0);
-    let points: Vec<GcPoint> = all
-        .into_iter()
-        .skip(before)
-        .filter(|p| p.t_unix <= span.1)
-        .collect();
-    let rate = live_slope_per_min(&points)
-        .unwrap_or_else(|| panic!("too few GCs in the window for a truth: {points:?}"));
-    (rate, points)
 }
