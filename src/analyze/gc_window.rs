@@ -115,8 +115,13 @@ impl Moment {
             .map(|p| p.time_nanos)
             .filter(|&t| t > 0)
             .map(|t| t as f64 / NS);
-        meta.memstats
-            .map(|stats| Moment::of(meta.taken_at, &stats, profile_at))
+        meta.memstats.map(|stats| {
+            let mut moment = Moment::of(meta.taken_at, &stats, profile_at);
+            // `--gc` read MemStats through a second forced GC: right after a GC whatever
+            // the timing says; the profile is of the first.
+            moment.after_gc |= meta.memstats_after_forced_gc;
+            moment
+        })
     }
 
     /// Seconds from the end of the last GC to the snapshot; 0 when it ended during it.

@@ -68,12 +68,18 @@ pub fn take_snapshot(
         Some(e) => {
             let query = if opts.gc { "heap?gc=1" } else { "heap" };
             let profile = http::get(&e.url(query), opts.timeout, opts.max_bytes)?;
-            // The text form's trailer holds MemStats; it is fetched right after, without a GC.
-            // Only its trailer is kept, in bounded memory, so the text form (tens of times
-            // the profile's size when every allocation is sampled) is not held to
-            // --max-bytes; --timeout still bounds it.
+            // The text form's trailer holds MemStats, fetched right after. With --gc it forces
+            // a second GC, so they are read right after one too, whatever background cycle
+            // ends between the two requests. Only its trailer is kept, in bounded memory, so
+            // the text form (tens of times the profile's size when every allocation is
+            // sampled) is not held to --max-bytes; --timeout still bounds it.
+            let text_query = if opts.gc {
+                "heap?debug=1&gc=1"
+            } else {
+                "heap?debug=1"
+            };
             let text = http::get_tail(
-                &e.url("heap?debug=1"),
+                &e.url(text_query),
                 opts.timeout,
                 http::MEMSTATS_TAIL,
                 opts.max_bytes.max(1 << 30),
@@ -101,6 +107,7 @@ pub fn take_snapshot(
             }
         }
     }
+    let memstats_after_forced_gc = opts.gc && memstats.is_some();
     let meta = SnapshotMeta {
         schema_version: SNAPSHOT_SCHEMA,
         taken_at,
@@ -117,6 +124,7 @@ pub fn take_snapshot(
         profile_file: None,
         memory,
         memstats,
+        memstats_after_forced_gc,
         cgroup,
         mappings,
         warnings,

@@ -24,6 +24,10 @@ pub struct SnapshotMeta {
     pub profile_file: Option<String>,
     pub memory: ProcMemory,
     pub memstats: Option<MemStats>,
+    /// The MemStats were read right after a GC steady forced (`--gc`), not whenever the
+    /// target's own last GC happened to end.
+    #[serde(default)]
+    pub memstats_after_forced_gc: bool,
     pub cgroup: Option<CgroupMemory>,
     /// /proc/PID/smaps, for processes without a profile endpoint.
     pub mappings: Option<Vec<Mapping>>,
@@ -52,6 +56,7 @@ impl SnapshotMeta {
             profile_file: None,
             memory: ProcMemory::default(),
             memstats: None,
+            memstats_after_forced_gc: false,
             cgroup: None,
             mappings: None,
             warnings: Vec::new(),
