@@ -33,6 +33,13 @@ impl Target {
                 }
                 other => describe_proc_error(pid, &Owner::default(), "its /proc entry", other),
             })?;
+        // Under hidepid=invisible the directory still opens (O_PATH), but nothing in it does:
+        // say that it is hidden, not that it exited.
+        if let Err(ProcError::NotFound(_)) = process.stat() {
+            if let err @ CollectError::Hidden { .. } = not_found(pid, proc_root) {
+                return Err(err);
+            }
+        }
         Ok(Target {
             pid,
             process,
