@@ -679,3 +679,72 @@ fn json_errors_are_json_on_stdout() {
     let out = steady_command().args(["fds", &dead]).output().unwrap();
     assert!(out.stdout.is_empty());
 }
+
+/// Faults under load: descriptors opening and closing at well over 10,000 a second, threads
+/// starting and exiting, while steady reads. It never panics, never fails on what merely
+/// vanished, and never reports an impossible count.
+#[test]
+fn reads_under_churn_stay_consistent() {
+    let target = Target::spawn("listener_sink", &["--churn", "1", "--lifetime", "60"]);
+    let pid = target.pid_arg();
+    for _ in 0..15 {
+        let out = steady_command()
+            .args(["fds", &pid, "--top", "0", "--json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let total = doc["total"].as_u64().unwrap();
+        let groups: u64 = doc["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(groups, total, "the groups add up to the total: {doc}");
+        let kinds: u64 = doc["by_kind"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(kinds, total);
+        assert!(
+            total >= 3 && total <= doc["limit"]["soft"].as_u64().unwrap(),
+            "{doc}"
+        );
+    }
+    for _ in 0..10 {
+        let out = steady_command()
+            .args(["stacks", &pid, "--threads", "--top", "0", "--json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let threads = &doc["threads"];
+        let total = threads["total"].as_u64().unwrap();
+        let groups = threads["groups"].as_array().unwrap();
+        assert!(total >= 1);
+        assert!(groups.iter().all(
+            |g| g["count"].as_u64().unwrap() >= 1 && g["cpu_seconds"].as_f64().unwrap() >= 0.0
+        ));
+        assert_eq!(
+            groups
+                .iter()
+                .map(|g| g["count"].as_u64().unwrap())
+                .sum::<u64>(),
+            total
+        );
+    }
+    let out = steady_command()
+        .args(["fds", &pid, "--over", "1s", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

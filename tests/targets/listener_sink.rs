@@ -1,7 +1,9 @@
 //! A test target that is not a Go program: a raw TCP listener on loopback (a stand-in for a
 //! database or broker that reads whatever arrives as its own protocol) that appends every
 //! connection and byte it receives to `DIR/received`, and holds open each `--open PATH`.
-//! Exits on its own after --lifetime seconds.
+//! With `--churn 1` it also opens and closes descriptors as fast as it can (well over 10,000
+//! a second) and starts short-lived threads in a loop: a target whose /proc changes under the
+//! reader. Exits on its own after --lifetime seconds.
 //!
 //! Prints one ready line on stdout: `READY pid=<pid> port=<tcp listener port>`.
 
@@ -15,6 +17,7 @@ fn main() {
     let mut dir = std::env::temp_dir();
     let mut lifetime = Duration::from_secs(60);
     let mut open = Vec::new();
+    let mut churn = false;
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).cloned().unwrap_or_default();
@@ -22,6 +25,7 @@ fn main() {
             "--dir" => dir = PathBuf::from(value),
             "--lifetime" => lifetime = Duration::from_secs(value.parse().expect("seconds")),
             "--open" => open.push(PathBuf::from(value)),
+            "--churn" => churn = value == "1",
             other => panic!("unknown argument {other}"),
         }
     }
@@ -37,6 +41,19 @@ fn main() {
         std::thread::sleep(lifetime);
         std::process::exit(0);
     });
+    if churn {
+        for _ in 0..2 {
+            std::thread::spawn(|| loop {
+                let batch: Vec<File> = (0..16)
+                    .filter_map(|_| File::open("/dev/null").ok())
+                    .collect();
+                drop(batch);
+            });
+        }
+        std::thread::spawn(|| loop {
+            let _ = std::thread::spawn(|| std::thread::sleep(Duration::from_millis(1))).join();
+        });
+    }
     println!("READY pid={} port={port}", std::process::id());
     std::io::stdout().flush().unwrap();
     for stream in listener.incoming() {
