@@ -9,7 +9,9 @@ use clap::Parser;
 use steady::cli::Cli;
 use steady::commands;
 use steady::config::{self, Job};
+use steady::error::kind_of;
 use steady::exit::{Outcome, TROUBLE};
+use steady::render::error_json;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -24,18 +26,34 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            eprintln!("steady: {} — see `steady --help`", usage_line(&err));
-            return ExitCode::from(TROUBLE);
+            let line = format!("{} — see `steady --help`", usage_line(&err));
+            return trouble("usage", &line, json_on_command_line());
         }
     };
+    let json = cli.global.json;
     match run(cli) {
         Ok(outcome) => outcome.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("steady: {}", one_line(&message(&err)));
-            ExitCode::from(TROUBLE)
-        }
+        Err(err) => trouble(kind_of(&err), &one_line(&message(&err)), json),
     }
+}
+
+/// The one line on stderr; with --json, also one JSON document on stdout, so that a script
+/// reading stdout always gets JSON.
+fn trouble(kind: &str, line: &str, json: bool) -> ExitCode {
+    eprintln!("steady: {line}");
+    if json {
+        let _ = error_json::write(kind, line, &mut io::stdout().lock());
+    }
+    ExitCode::from(TROUBLE)
+}
+
+/// Whether --json was given, when clap could not parse the rest: a script asked for JSON.
+fn json_on_command_line() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
 }
 
 /// The error and its causes, each said once: most of our messages already quote their

@@ -10,7 +10,10 @@ pub struct LimitsReport {
     pub comm: Option<String>,
     pub nofile: LimitPair,
     pub nr_open: Option<u64>,
-    pub open_fds: u64,
+    /// None when the descriptors could not be counted; `open_fds_unknown` says why.
+    pub open_fds: Option<u64>,
+    /// What would let steady count them, e.g. "needs CAP_SYS_PTRACE".
+    pub open_fds_unknown: Option<String>,
     /// Every limit, under `--all`.
     pub all: Option<Vec<NamedLimit>>,
     /// (before, after), when `--set-nofile` changed the limit.
@@ -20,8 +23,8 @@ pub struct LimitsReport {
 
 impl LimitsReport {
     pub fn usage_percent(&self) -> Option<f64> {
-        match self.nofile.soft {
-            Some(soft) if soft > 0 => Some(self.open_fds as f64 * 100.0 / soft as f64),
+        match (self.nofile.soft, self.open_fds) {
+            (Some(soft), Some(open)) if soft > 0 => Some(open as f64 * 100.0 / soft as f64),
             _ => None,
         }
     }
@@ -38,7 +41,8 @@ pub struct NofileRequest {
 #[derive(Debug, Clone, Copy)]
 pub struct SetContext {
     pub current: LimitPair,
-    pub open_fds: u64,
+    /// None when the descriptors could not be counted: then the soft limit may only be raised.
+    pub open_fds: Option<u64>,
     pub nr_open: Option<u64>,
     pub same_user: bool,
     pub owner_uid: Option<u32>,
@@ -56,11 +60,13 @@ pub fn plan_nofile(req: NofileRequest, ctx: &SetContext) -> Result<LimitPair, St
             ));
         }
     }
-    if req.soft <= ctx.open_fds {
-        return Err(format!(
-            "refusing to set the soft limit to {}, at or below the {} descriptors already open — every new open() would fail until the process closes some",
-            req.soft, ctx.open_fds
-        ));
+    if let Some(open) = ctx.open_fds {
+        if req.soft <= open {
+            return Err(format!(
+                "refusing to set the soft limit to {}, at or below the {open} descriptors already open — every new open() would fail until the process closes some",
+                req.soft
+            ));
+        }
     }
     if let (Some(nr_open), Some(hard)) = (ctx.nr_open, hard) {
         if hard > nr_open {
@@ -100,6 +106,16 @@ pub fn plan_nofile(req: NofileRequest, ctx: &SetContext) -> Result<LimitPair, St
             ));
         }
     }
+    if ctx.open_fds.is_none() {
+        if let Some(current) = ctx.current.soft {
+            if req.soft < current {
+                return Err(format!(
+                    "refusing to lower the soft limit from {current} to {} without knowing how many descriptors are open (steady cannot read /proc/PID/fd) — only raising it is safe unseen; run steady where it can count them (same uid, or CAP_SYS_PTRACE)",
+                    req.soft
+                ));
+            }
+        }
+    }
     Ok(LimitPair {
         soft: Some(req.soft),
         hard,
@@ -120,7 +136,7 @@ mod tests {
                 soft: Some(1024),
                 hard: Some(20_000),
             },
-            open_fds: 900,
+            open_fds: Some(900),
             nr_open: Some(1_048_576),
             same_user: true,
             owner_uid: Some(1000),
@@ -198,6 +214,35 @@ mod tests {
             let err = plan_nofile(request, &context).unwrap_err();
             assert!(err.contains(want), "{request:?}: {err}");
         }
+    }
+
+    #[test]
+    fn uncounted_descriptors_allow_raising_only() {
+        let blind = SetContext {
+            open_fds: None,
+            ..ctx()
+        };
+        assert_eq!(
+            plan_nofile(req(4096, None), &blind).unwrap().soft,
+            Some(4096)
+        );
+        let err = plan_nofile(req(512, None), &blind).unwrap_err();
+        assert!(
+            err.contains("without knowing how many descriptors"),
+            "{err}"
+        );
+        // Another user's process: the capability is the reason, not the count.
+        let other = SetContext {
+            open_fds: None,
+            same_user: false,
+            owner_uid: Some(0),
+            ..ctx()
+        };
+        let err = plan_nofile(req(512, None), &other).unwrap_err();
+        assert!(
+            err.contains("runs as uid 0") && err.contains("CAP_SYS_RESOURCE"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -16,11 +16,17 @@ pub fn own_effective_caps() -> u64 {
     let Ok(status) = fs::read_to_string("/proc/self/status") else {
         return 0;
     };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .unwrap_or(0)
+    status_caps(&status, "CapEff").unwrap_or(0)
+}
+
+/// A capability mask (`CapEff`, `CapPrm`…) from the text of a /proc/PID/status file. Read
+/// from the text, not through procfs's typed status: that parse fails as a whole on a field
+/// it does not know, and a missing mask must not turn into "holds no capabilities".
+pub fn status_caps(status: &str, field: &str) -> Option<u64> {
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+        u64::from_str_radix(rest.trim(), 16).ok()
+    })
 }
 
 /// Names of the capabilities set in `mask`, as capabilities(7) spells them.
@@ -95,5 +101,13 @@ mod tests {
         );
         assert_eq!(capability_names(1 << 50), vec!["capability 50"]);
         assert!(capability_names(0).is_empty());
+    }
+
+    #[test]
+    fn reads_masks_from_status_text() {
+        let status = "Name:\tx\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001fffff7ffff\n";
+        assert_eq!(status_caps(status, "CapPrm"), Some(0x1ff_ffff_ffff));
+        assert_eq!(status_caps(status, "CapEff"), Some(0x1ff_fff7_ffff));
+        assert_eq!(status_caps(status, "CapBnd"), None);
     }
 }

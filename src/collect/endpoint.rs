@@ -1,22 +1,17 @@
 //! Finds the target's pprof endpoint without an agent: the TCP ports the process itself
-//! listens on, each probed with a short GET /debug/pprof/.
+//! listens on, each probed with a short GET /debug/pprof/ — when `contact` allows it.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use thiserror::Error;
 
-use crate::collect::http;
+use crate::collect::contact::{self, Bounds};
 use crate::collect::process::Target;
 use crate::collect::{fds, net};
 use crate::error::CollectError;
 use crate::model::fd::LinkTarget;
 use crate::model::socket::{InetProto, SocketRow, SocketSink, TcpState};
-
-/// How long one probe may take: a pprof index answers in milliseconds.
-const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
-const PROBE_MAX_BYTES: u64 = 1024 * 1024;
 
 /// Where the target serves /debug/pprof, e.g. `http://127.0.0.1:6060/debug/pprof`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +46,9 @@ impl Endpoint {
 pub enum DiscoverError {
     #[error(transparent)]
     Collect(#[from] CollectError),
+
+    #[error("process {pid} is not a Go program (its executable has no Go build info), and steady sends HTTP only to Go programs' own ports: another service may read a GET as its wire protocol — give --port or --url to name a pprof endpoint you know")]
+    NotGo { pid: i32 },
 
     #[error("process {pid} listens on no TCP port, so it serves no /debug/pprof — for a Go service, import net/http/pprof and serve it on a loopback port; steady still reads /proc (try `steady heap snapshot {pid}` for smaps)")]
     NoListeners { pid: i32 },
@@ -109,28 +107,25 @@ impl SocketSink for OwnListeners {
 }
 
 /// Probes each address the target listens on (wildcards through loopback) and returns the
-/// first that serves the pprof index. Only the target's own addresses are ever contacted.
+/// first that serves the pprof index, with the probe's own bounds.
 pub fn discover(target: &Target) -> Result<Endpoint, DiscoverError> {
-    if in_other_netns(target) {
-        return Err(DiscoverError::OtherNetns { pid: target.pid });
-    }
+    discover_within(target, Bounds::default())
+}
+
+/// [`discover`], never beyond the user's `--timeout` and `--max-bytes`. What may be contacted
+/// is `contact`'s to decide: nothing at all unless the target is a Go program in steady's
+/// network namespace, and then only the ports it listens on.
+pub fn discover_within(target: &Target, bounds: Bounds) -> Result<Endpoint, DiscoverError> {
+    contact::may_probe(target)?;
     let addrs = listening_addresses(target)?;
     if addrs.is_empty() {
         return Err(DiscoverError::NoListeners { pid: target.pid });
     }
-    for addr in &addrs {
-        let endpoint = Endpoint {
-            base: format!("http://{}/debug/pprof", reachable(*addr)),
-        };
-        if let Ok(page) = http::get(
-            &format!("{}/", endpoint.base),
-            PROBE_TIMEOUT,
-            PROBE_MAX_BYTES,
-        ) {
-            let text = String::from_utf8_lossy(&page.body);
-            if text.contains("/debug/pprof/") || text.contains("Types of profiles available") {
-                return Ok(endpoint);
-            }
+    for addr in contact::probe_addresses(&addrs) {
+        if contact::probe(addr, bounds) {
+            return Ok(Endpoint {
+                base: format!("http://{addr}/debug/pprof"),
+            });
         }
     }
     Err(DiscoverError::NotFound {
@@ -142,28 +137,6 @@ pub fn discover(target: &Target) -> Result<Endpoint, DiscoverError> {
             .collect::<Vec<_>>()
             .join(", "),
     })
-}
-
-/// A wildcard listener is reached through the loopback address of its family.
-fn reachable(addr: SocketAddr) -> SocketAddr {
-    let ip = match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    SocketAddr::new(ip, addr.port())
-}
-
-/// True only when both namespace links can be read and differ.
-fn in_other_netns(target: &Target) -> bool {
-    let ours = std::fs::read_link("/proc/self/ns/net");
-    let theirs = std::fs::read_link(
-        target
-            .proc_root()
-            .join(target.pid.to_string())
-            .join("ns/net"),
-    );
-    matches!((ours, theirs), (Ok(a), Ok(b)) if a != b)
 }
 
 #[cfg(test)]
@@ -183,18 +156,6 @@ mod tests {
         assert_eq!(
             Endpoint::from_port(6060).url("heap?debug=1"),
             "http://127.0.0.1:6060/debug/pprof/heap?debug=1"
-        );
-        assert_eq!(
-            reachable("0.0.0.0:80".parse().unwrap()).to_string(),
-            "127.0.0.1:80"
-        );
-        assert_eq!(
-            reachable("[::]:80".parse().unwrap()).to_string(),
-            "[::1]:80"
-        );
-        assert_eq!(
-            reachable("10.0.0.2:80".parse().unwrap()).to_string(),
-            "10.0.0.2:80"
         );
     }
 }

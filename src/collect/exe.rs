@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use crate::collect::process::Target;
+use crate::error::CollectError;
 use crate::model::go::{GoEnv, GoInfo};
 
 /// Go binaries carry a build-info blob that starts with this magic (the .go.buildinfo
@@ -18,11 +19,42 @@ pub fn is_go_binary(target: &Target) -> bool {
     read_go_info(target).is_some()
 }
 
-/// The Go build info of the target's executable, or None when it is not a Go binary.
+/// What the target's executable says about it.
+#[derive(Debug, Clone)]
+pub enum ExeKind {
+    Go(GoInfo),
+    /// Read to the end (or the scan limit): no Go build info.
+    NotGo,
+}
+
+/// The Go build info of the target's executable, or None when it is not a Go binary — or
+/// when the executable cannot be read: [`inspect_exe`] tells those apart.
 pub fn read_go_info(target: &Target) -> Option<GoInfo> {
-    let file = target.process().open_relative("exe").ok()?;
-    let window = find_after_magic(file)?;
-    Some(parse_build_info(&window))
+    match inspect_exe(target) {
+        Ok(ExeKind::Go(info)) => Some(info),
+        _ => None,
+    }
+}
+
+/// Reads the target's executable through /proc/PID/exe. An executable that cannot be opened
+/// is an error naming why (another user's process, a missing capability, a kernel thread,
+/// an exited process), never a quiet "not Go".
+pub fn inspect_exe(target: &Target) -> Result<ExeKind, CollectError> {
+    if target.is_kernel_thread() {
+        return Err(target.kernel_thread_error(
+            "it serves no /debug/pprof; give the PID of a user-space process",
+        ));
+    }
+    // Scanning a large executable costs a read of up to 256 MiB: once per run is enough.
+    if let Some(kind) = target.exe_kind.get() {
+        return Ok(kind.clone());
+    }
+    let file = target.open_relative("exe")?;
+    let kind = match find_after_magic(file) {
+        Some(window) => ExeKind::Go(parse_build_info(&window)),
+        None => ExeKind::NotGo,
+    };
+    Ok(target.exe_kind.get_or_init(|| kind).clone())
 }
 
 pub fn read_go_env(target: &Target) -> GoEnv {

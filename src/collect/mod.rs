@@ -3,6 +3,7 @@
 pub mod caps;
 pub mod census_scan;
 pub mod clock;
+pub mod contact;
 pub mod endpoint;
 pub mod exe;
 pub mod facts;

@@ -8,13 +8,17 @@ use std::path::{Path, PathBuf};
 use procfs::process::Process;
 use procfs::ProcError;
 
-use crate::collect::caps::{capability_names, effective_uid, own_effective_caps, CAP_SYS_PTRACE};
-use crate::error::CollectError;
+use crate::collect::caps::{
+    capability_names, effective_uid, own_effective_caps, status_caps, CAP_SYS_PTRACE,
+};
+use crate::error::{CollectError, Denial};
 
 pub struct Target {
     pub pid: i32,
     process: Process,
     proc_root: PathBuf,
+    /// What /proc/PID/exe holds, once read (see `exe::inspect_exe`).
+    pub(crate) exe_kind: std::sync::OnceLock<crate::collect::exe::ExeKind>,
 }
 
 impl Target {
@@ -23,16 +27,24 @@ impl Target {
     pub fn open(pid: i32, proc_root: &Path) -> Result<Target, CollectError> {
         let process =
             Process::new_with_root(proc_root.join(pid.to_string())).map_err(|err| match err {
-                ProcError::NotFound(_) => CollectError::NoSuchProcess { pid },
+                ProcError::NotFound(_) => not_found(pid, proc_root),
                 ProcError::Io(ref io, _) if io.kind() == io::ErrorKind::NotFound => {
-                    CollectError::NoSuchProcess { pid }
+                    not_found(pid, proc_root)
                 }
                 other => describe_proc_error(pid, &Owner::default(), "its /proc entry", other),
             })?;
+        // Under hidepid=invisible the directory still opens (O_PATH), but nothing in it does:
+        // say that it is hidden, not that it exited.
+        if let Err(ProcError::NotFound(_)) = process.stat() {
+            if let err @ CollectError::Hidden { .. } = not_found(pid, proc_root) {
+                return Err(err);
+            }
+        }
         Ok(Target {
             pid,
             process,
             proc_root: proc_root.to_path_buf(),
+            exe_kind: std::sync::OnceLock::new(),
         })
     }
 
@@ -54,16 +66,34 @@ impl Target {
         // PF_EXITING: the kernel closes an exiting process's descriptors before it turns
         // zombie, so a scan that races an exit would otherwise look like a calm process.
         const PF_EXITING: u32 = 0x4;
+        let gone = CollectError::gone(self.pid);
         match self.process.stat() {
-            Ok(stat) if stat.state != 'Z' && stat.state != 'X' && stat.flags & PF_EXITING == 0 => {
-                Ok(())
-            }
-            Ok(_) | Err(ProcError::NotFound(_)) => Err(CollectError::ProcessGone { pid: self.pid }),
-            Err(ProcError::Io(io, _)) if io.kind() == io::ErrorKind::NotFound => {
-                Err(CollectError::ProcessGone { pid: self.pid })
-            }
+            Ok(stat) if stat.state == 'Z' => Err(CollectError::ProcessGone {
+                pid: self.pid,
+                zombie_parent: Some(stat.ppid).filter(|&p| p > 0),
+            }),
+            Ok(stat) if stat.state != 'X' && stat.flags & PF_EXITING == 0 => Ok(()),
+            Ok(_) | Err(ProcError::NotFound(_)) => Err(gone),
+            Err(ProcError::Io(io, _)) if io.kind() == io::ErrorKind::NotFound => Err(gone),
             // A synthetic tree may have no stat file; the fd scan itself decides then.
             Err(_) => Ok(()),
+        }
+    }
+
+    /// True for a kernel thread (PF_KTHREAD): no executable, no user memory, no heap.
+    pub fn is_kernel_thread(&self) -> bool {
+        const PF_KTHREAD: u32 = 0x0020_0000;
+        self.process
+            .stat()
+            .is_ok_and(|stat| stat.flags & PF_KTHREAD != 0)
+    }
+
+    /// The refusal for a command that has nothing to read in a kernel thread.
+    pub fn kernel_thread_error(&self, hint: &'static str) -> CollectError {
+        CollectError::KernelThread {
+            pid: self.pid,
+            comm: self.comm().unwrap_or_default(),
+            hint,
         }
     }
 
@@ -88,14 +118,40 @@ impl Target {
             }
             _ => false,
         };
-        if gone && self.ensure_alive().is_err() {
-            return CollectError::ProcessGone { pid: self.pid };
+        if gone {
+            if let Err(gone) = self.ensure_alive() {
+                return gone;
+            }
         }
-        let owner = Owner {
-            uid: self.owner_uid(),
-            permitted_caps: self.process.status().ok().map(|s| s.capprm),
-        };
+        let owner = self.owner();
         describe_proc_error(self.pid, &owner, &format!("/proc/{}/{rel}", self.pid), err)
+    }
+
+    /// Who the target is, for a permission check: its uid, its permitted capabilities, and
+    /// whether its /proc entries are owned by someone else (the mark of a non-dumpable process).
+    pub fn owner(&self) -> Owner {
+        let status = self.process.open_relative("status").ok().and_then(|mut f| {
+            let mut text = String::new();
+            io::Read::read_to_string(&mut f, &mut text).ok()?;
+            Some(text)
+        });
+        let uid = self.owner_uid();
+        // The kernel hands a non-dumpable process's /proc files to root.
+        let entry_uid = std::fs::metadata(self.proc_root.join(self.pid.to_string()))
+            .ok()
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+        Owner {
+            uid,
+            permitted_caps: status.as_deref().and_then(|s| status_caps(s, "CapPrm")),
+            not_dumpable: matches!((uid, entry_uid), (Some(u), Some(e)) if u != e),
+        }
+    }
+
+    /// The error for a read refused on `rel`, when the refusal was seen without an errno
+    /// (a file that reads empty, or a check made before reading).
+    pub fn denied(&self, rel: &str) -> CollectError {
+        let owner = self.owner();
+        permission_denied(self.pid, &owner, &format!("/proc/{}/{rel}", self.pid))
     }
 
     /// Same as [`Target::error`] for a plain I/O error (from *at calls on a held directory).
@@ -111,6 +167,45 @@ pub struct Owner {
     /// CapPrm of the target: the kernel lets only a process holding at least these read
     /// the target's descriptors (or one with CAP_SYS_PTRACE in the target's user namespace).
     pub permitted_caps: Option<u64>,
+    /// Its /proc entry is owned by another uid than the process: it is not dumpable.
+    pub not_dumpable: bool,
+}
+
+/// A PID that /proc does not show: absent, or hidden by a hidepid mount.
+fn not_found(pid: i32, proc_root: &Path) -> CollectError {
+    match hidepid_of(proc_root) {
+        Some((hidepid, gid)) if effective_uid() != 0 => CollectError::Hidden {
+            pid,
+            hidepid,
+            group: gid
+                .map(|g| format!(", or in group {g}"))
+                .unwrap_or_default(),
+        },
+        _ => CollectError::NoSuchProcess { pid },
+    }
+}
+
+/// The hidepid= and gid= options of the procfs mounted at `proc_root`, when it hides
+/// (hidepid=1/2, noaccess/invisible).
+fn hidepid_of(proc_root: &Path) -> Option<(String, Option<String>)> {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let root = proc_root.to_str()?;
+    // The last mount on that point is the one that shows.
+    let line = mounts
+        .lines()
+        .rfind(|l| l.split_whitespace().nth(4) == Some(root))?;
+    let super_opts = line.split(" - ").nth(1)?.split_whitespace().nth(2)?;
+    let mut hidepid = None;
+    let mut gid = None;
+    for opt in super_opts.split(',') {
+        if let Some(v) = opt.strip_prefix("hidepid=") {
+            hidepid = Some(v.to_string());
+        } else if let Some(v) = opt.strip_prefix("gid=") {
+            gid = Some(v.to_string());
+        }
+    }
+    let hidepid = hidepid.filter(|h| !matches!(h.as_str(), "0" | "off" | "ptraceable"))?;
+    Some((hidepid, gid))
 }
 
 fn describe_proc_error(pid: i32, owner: &Owner, what: &str, err: ProcError) -> CollectError {
@@ -132,25 +227,11 @@ fn describe_proc_error(pid: i32, owner: &Owner, what: &str, err: ProcError) -> C
     }
 }
 
-/// Names the fix for EACCES on another process's /proc entries (ptrace access mode checks).
+/// Names the fix for EACCES on another process's /proc entries (ptrace access mode checks:
+/// same uid and a superset of the target's permitted capabilities, or CAP_SYS_PTRACE; and for a
+/// non-dumpable target, CAP_SYS_PTRACE always).
 pub fn permission_denied(pid: i32, owner: &Owner, what: &str) -> CollectError {
-    let me = effective_uid();
-    let my_caps = own_effective_caps();
-    let extra_caps = owner.permitted_caps.map_or(0, |caps| caps & !my_caps);
-    let kubectl = "in Kubernetes, `kubectl debug -it POD --target=CONTAINER --profile=general`";
-    let fix = match owner.uid {
-        Some(uid) if uid != me && me != 0 => format!(
-            "run steady as uid {uid} (e.g. `sudo -u '#{uid}' steady …`) or as root with CAP_SYS_PTRACE; {kubectl}"
-        ),
-        _ if extra_caps != 0 => format!(
-            "the target holds capabilities this steady lacks ({}), or lives in a user namespace above ours; the kernel lets only a process with at least the target's capabilities read its descriptors — run steady with them (from the host, or a privileged debug container)",
-            capability_names(extra_caps).join(", ")
-        ),
-        _ if my_caps & (1u64 << CAP_SYS_PTRACE) == 0 => format!(
-            "the target may not be dumpable (setuid, or PR_SET_DUMPABLE=0); run steady as root with CAP_SYS_PTRACE; {kubectl}"
-        ),
-        _ => "the kernel refused although steady has CAP_SYS_PTRACE; a security module (Yama ptrace_scope 3, AppArmor, SELinux) may forbid it — check `cat /proc/sys/kernel/yama/ptrace_scope` and the audit log".to_string(),
-    };
+    let denial = classify_denial(owner, effective_uid(), own_effective_caps());
     CollectError::PermissionDenied {
         pid,
         what: what.to_string(),
@@ -158,6 +239,87 @@ pub fn permission_denied(pid: i32, owner: &Owner, what: &str) -> CollectError {
             .uid
             .map(|uid| format!(" (owned by uid {uid})"))
             .unwrap_or_default(),
-        fix,
+        denial,
+    }
+}
+
+fn classify_denial(owner: &Owner, me: u32, my_caps: u64) -> Denial {
+    let extra_caps = owner.permitted_caps.map_or(0, |caps| caps & !my_caps);
+    let has_ptrace = my_caps & (1u64 << CAP_SYS_PTRACE) != 0;
+    let other_uid = owner.uid.filter(|&uid| uid != me);
+    match other_uid {
+        Some(uid) if me != 0 && !has_ptrace => Denial::OtherUid { owner: uid, me },
+        _ if !has_ptrace && (extra_caps != 0 || other_uid.is_some()) => Denial::LacksPtrace {
+            owner: other_uid,
+            extra: capability_names(extra_caps),
+        },
+        // Same uid, no capability it lacks: the kernel refuses only a non-dumpable target
+        // (`not_dumpable` confirms it when /proc shows it; either way CAP_SYS_PTRACE fixes it).
+        _ if !has_ptrace => Denial::NotDumpable,
+        _ if extra_caps != 0 => Denial::UserNamespace {
+            extra: capability_names(extra_caps),
+        },
+        // With CAP_SYS_PTRACE and every capability the target has, only a security module
+        // (or a non-dumpable target in a user namespace above ours) still refuses.
+        _ => Denial::SecurityModule,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: u64 = 0x1ff_ffff_ffff;
+    const NO_PTRACE: u64 = ALL & !(1 << 19);
+
+    fn owner(uid: u32, caps: u64) -> Owner {
+        Owner {
+            uid: Some(uid),
+            permitted_caps: Some(caps),
+            not_dumpable: false,
+        }
+    }
+
+    #[test]
+    fn denials_name_the_real_cause() {
+        // Another, unprivileged user.
+        assert_eq!(
+            classify_denial(&owner(0, ALL), 65534, 0),
+            Denial::OtherUid {
+                owner: 0,
+                me: 65534
+            }
+        );
+        // Root under `capsh --drop=cap_sys_ptrace`, on a root process holding every capability.
+        assert_eq!(
+            classify_denial(&owner(0, ALL), 0, NO_PTRACE),
+            Denial::LacksPtrace {
+                owner: None,
+                extra: vec!["CAP_SYS_PTRACE".to_string()]
+            }
+        );
+        // Root without CAP_SYS_PTRACE, on another user's process.
+        assert_eq!(
+            classify_denial(&owner(1000, 0), 0, NO_PTRACE),
+            Denial::LacksPtrace {
+                owner: Some(1000),
+                extra: vec![]
+            }
+        );
+        // Same uid, same capabilities, still refused: not dumpable.
+        assert_eq!(
+            classify_denial(&owner(1000, 0), 1000, 0),
+            Denial::NotDumpable
+        );
+        assert_eq!(
+            classify_denial(&owner(0, ALL), 0, ALL & !(1 << 40)),
+            Denial::UserNamespace {
+                extra: vec!["CAP_CHECKPOINT_RESTORE".to_string()]
+            }
+        );
+        assert_eq!(
+            classify_denial(&owner(0, ALL), 0, ALL),
+            Denial::SecurityModule
+        );
     }
 }

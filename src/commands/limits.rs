@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::analyze::limits::{plan_nofile, LimitsReport, NofileRequest, SetContext};
 use crate::analyze::policy::FdPolicy;
@@ -11,7 +11,7 @@ use crate::collect::caps::{effective_uid, has_capability, CAP_SYS_RESOURCE};
 use crate::collect::limits;
 use crate::collect::process::Target;
 use crate::commands::{Output, ProcSource};
-use crate::error::SetLimitError;
+use crate::error::{CollectError, SetLimitError, UsageError};
 use crate::exit::Outcome;
 use crate::render::{limits_json, limits_table};
 
@@ -28,12 +28,21 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
     target.ensure_alive()?;
     let mut nofile = limits::read_nofile(&target)?;
     let nr_open = limits::read_nr_open(&target);
-    let open_fds = limits::count_fds(&target)?;
+    // /proc/PID/limits is world-readable, /proc/PID/fd is not: the limits are worth showing
+    // even when the count cannot be had.
+    let (open_fds, open_fds_unknown) = match limits::count_fds(&target) {
+        Ok(n) => (Some(n), None),
+        Err(err @ CollectError::PermissionDenied { .. }) => (None, Some(err)),
+        Err(err) => return Err(err.into()),
+    };
     let mut change = None;
     let mut notes = Vec::new();
+    if let Some(err) = &open_fds_unknown {
+        notes.push(format!("open descriptors not counted: {err}"));
+    }
     if let Some(request) = opts.set_nofile {
         if opts.source.proc_root != Path::new("/proc") {
-            bail!("--set-nofile changes a live process of this machine's /proc, and --proc-root points elsewhere — run it without --proc-root, in the target's PID namespace");
+            return Err(UsageError("--set-nofile changes a live process of this machine's /proc, and --proc-root points elsewhere — run it without --proc-root, in the target's PID namespace".to_string()).into());
         }
         let owner_uid = target.owner_uid();
         let ctx = SetContext {
@@ -46,15 +55,12 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
         };
         let wanted = match plan_nofile(request, &ctx) {
             Ok(wanted) => wanted,
-            Err(refusal) => bail!(refusal),
+            Err(refusal) => return Err(SetLimitError::Refused(refusal).into()),
         };
         let before = match limits::set_nofile(target.pid, wanted) {
             Ok(before) => before,
             Err(SetLimitError::Os { source, .. }) if source.raw_os_error() == Some(libc::EPERM) => {
-                bail!(
-                    "the kernel refused to change RLIMIT_NOFILE of process {} (EPERM) — raising a hard limit, or changing a process whose real, effective or saved user or group IDs differ from yours, needs CAP_SYS_RESOURCE",
-                    target.pid
-                )
+                return Err(SetLimitError::Denied { pid: target.pid }.into())
             }
             Err(other) => return Err(other.into()),
         };
@@ -84,6 +90,7 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
         nofile,
         nr_open,
         open_fds,
+        open_fds_unknown: open_fds_unknown.as_ref().map(CollectError::needs),
         all: if opts.all {
             Some(limits::read_all(&target)?)
         } else {

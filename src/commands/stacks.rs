@@ -10,12 +10,14 @@ use regex::Regex;
 use crate::analyze::policy::StacksPolicy;
 use crate::analyze::stacks::{folded_goroutines, folded_threads, StacksReport};
 use crate::analyze::stacks::{goroutine_report, thread_report, GroupFilter, ThreadInput};
-use crate::collect::endpoint::{self, Endpoint};
-use crate::collect::exe::is_go_binary;
+use crate::collect::caps::{has_capability, CAP_SYS_ADMIN};
+use crate::collect::contact::Bounds;
+use crate::collect::endpoint::{self, DiscoverError, Endpoint};
 use crate::collect::goroutines::{fetch_goroutines, GoroutineFetch};
 use crate::collect::process::Target;
 use crate::collect::{clock, tasks};
 use crate::commands::Output;
+use crate::error::CollectError;
 use crate::exit::Outcome;
 use crate::parse::goroutines::parse_dump;
 use crate::render::progress::WaitBar;
@@ -71,30 +73,39 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
         report.goroutine_source = Some(file.clone());
         Some(read_dump_file(file, opts)?)
     } else if let (Some(target), true) = (&target, opts.which != Which::Threads) {
-        // Discovery sends a GET to every port the target listens on: harmless to a Go service,
-        // not to a database that reads it as its wire protocol. Only Go serves /debug/pprof, so
-        // the executable is checked first, unless the endpoint was named or goroutines asked for.
+        // Whether the target may be contacted at all is collect::contact's to decide: only a Go
+        // program's own ports are probed, unless the endpoint was named.
         let found = match &opts.endpoint {
-            Some(e) => Ok(Some(e.clone())),
-            None if opts.which == Which::Goroutines || is_go_binary(target) => {
-                endpoint::discover(target).map(Some)
-            }
-            None => Ok(None),
+            Some(e) => Ok(e.clone()),
+            None => endpoint::discover_within(
+                target,
+                Bounds {
+                    timeout: opts.fetch.timeout,
+                    max_bytes: opts.fetch.max_bytes,
+                },
+            ),
         };
         match found {
-            Ok(None) => {
-                report.notes.push(format!(
-                    "goroutines left out: process {} has no Go build info in its executable, so no \
-                     port was probed for /debug/pprof — give --goroutines, --url or --port to look anyway",
-                    target.pid
-                ));
-                None
-            }
-            Ok(Some(e)) => {
+            Ok(e) => {
                 let fetched = fetch_goroutines(&e, &opts.fetch)?;
                 report.goroutine_source = Some(fetched.url);
                 report.notes.extend(fetched.degraded);
                 Some(fetched.dump)
+            }
+            Err(DiscoverError::NotGo { pid }) if opts.which == Which::Both => {
+                report.notes.push(format!(
+                    "goroutines left out: process {pid} has no Go build info in its executable, so no \
+                     port was probed for /debug/pprof — give --url or --port to look anyway"
+                ));
+                None
+            }
+            Err(DiscoverError::Collect(err @ CollectError::PermissionDenied { .. }))
+                if opts.which == Which::Both =>
+            {
+                report.notes.push(format!(
+                    "goroutines left out: steady cannot tell whether this is a Go program, since it cannot read the executable: {err}"
+                ));
+                None
             }
             Err(err) if opts.which == Which::Both => {
                 report.notes.push(format!("goroutines left out: {err}"));
@@ -130,11 +141,7 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
             None => (None, 0.0),
         };
         let now = tasks::read_threads(target)?;
-        if !now.kernel_stacks_readable {
-            report.notes.push(
-                "kernel stacks left out: /proc/PID/task/TID/stack needs CAP_SYS_ADMIN".to_string(),
-            );
-        }
+        report.notes.extend(unreadable_notes(&now));
         report.comm = target.comm();
         report.threads = Some(thread_report(
             ThreadInput {
@@ -175,6 +182,39 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
     } else {
         Outcome::Steady
     })
+}
+
+/// Says which thread fields could not be read and why, so a `?` or `-` in the table is never
+/// left unexplained.
+fn unreadable_notes(threads: &tasks::Threads) -> Vec<String> {
+    let mut notes = Vec::new();
+    let total = threads.threads.len();
+    if let Some(err) = &threads.syscall_error {
+        notes.push(format!(
+            "SYSCALL and WCHAN unknown for {} of {total} threads (shown as ? and -; the kernel reads wchan as 0 when it refuses): {err}",
+            threads.syscall_unreadable
+        ));
+    }
+    if !threads.kernel_stacks_readable && total > 0 {
+        let admin = has_capability(CAP_SYS_ADMIN);
+        let note = match (&threads.syscall_error, admin) {
+            (None, false) => "kernel stacks left out: /proc/PID/task/TID/stack needs CAP_SYS_ADMIN, which this steady lacks — run steady as root with CAP_SYS_ADMIN to see them".to_string(),
+            (Some(err), false) => format!(
+                "kernel stacks left out: /proc/PID/task/TID/stack needs both access to the threads ({}) and CAP_SYS_ADMIN, and this steady has neither — run steady as root with CAP_SYS_ADMIN and CAP_SYS_PTRACE",
+                err.needs()
+            ),
+            (Some(err), true) => format!(
+                "kernel stacks left out: /proc/PID/task/TID/stack is refused like SYSCALL above ({})",
+                err.needs()
+            ),
+            (None, true) => match &threads.stack_error {
+                Some(err) => format!("kernel stacks left out: {err}"),
+                None => "kernel stacks left out: the kernel shows none (built without CONFIG_STACKTRACE?)".to_string(),
+            },
+        };
+        notes.push(note);
+    }
+    notes
 }
 
 /// The goroutines when there are any, else the threads: one kind per graph, since a goroutine

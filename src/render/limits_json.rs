@@ -16,7 +16,9 @@ struct Document<'a> {
     comm: Option<&'a str>,
     nofile: Limit,
     nr_open: Option<u64>,
-    open_fds: u64,
+    /// null when the descriptors could not be counted; `open_fds_unknown` says why.
+    open_fds: Option<u64>,
+    open_fds_unknown: Option<&'a str>,
     usage_percent: Option<f64>,
     headroom_percent: Option<f64>,
     /// null without --all, like every optional section of every command.
@@ -52,6 +54,7 @@ pub fn write(report: &LimitsReport, out: &mut impl Write) -> io::Result<()> {
         },
         nr_open: report.nr_open,
         open_fds: report.open_fds,
+        open_fds_unknown: report.open_fds_unknown.as_deref(),
         usage_percent: report.usage_percent().map(round2),
         headroom_percent: report.usage_percent().map(|u| round2(100.0 - u)),
         all: report.all.as_ref().map(|all| {

@@ -31,11 +31,14 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
         .usage_percent()
         .map(|u| format!(" ({u:.1}% of the soft limit)"))
         .unwrap_or_default();
-    writeln!(
-        out,
-        "  open descriptors {}{usage}",
-        text::count(report.open_fds)
-    )?;
+    match (report.open_fds, &report.open_fds_unknown) {
+        (Some(open), _) => writeln!(out, "  open descriptors {}{usage}", text::count(open))?,
+        (None, why) => writeln!(
+            out,
+            "  open descriptors: unknown ({})",
+            why.as_deref().unwrap_or("not readable")
+        )?,
+    }
     writeln!(
         out,
         "  RLIMIT_NOFILE soft {} · hard {} · fs.nr_open {}",
@@ -60,7 +63,12 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
         writeln!(out, "{table}")?;
     }
     for note in &report.notes {
-        writeln!(out, "{} {note}", paint("note:", 36, style.color))?;
+        writeln!(
+            out,
+            "{} {}",
+            paint("note:", 36, style.color),
+            sanitize(note)
+        )?;
     }
     Ok(())
 }

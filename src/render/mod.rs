@@ -1,6 +1,7 @@
 //! Writers of reports: tables for people, JSON for scripts, a progress bar while waiting.
 //! Everything writes to an `impl Write`; nothing here collects or decides.
 
+pub mod error_json;
 pub mod fds_json;
 pub mod fds_table;
 pub mod findings;

@@ -154,7 +154,8 @@ fn limits_report() -> LimitsReport {
         comm: Some("api".to_string()),
         nofile: LimitPair { soft: Some(65_536), hard: Some(65_536) },
         nr_open: Some(1_048_576),
-        open_fds: 1_200,
+        open_fds: Some(1_200),
+        open_fds_unknown: None,
         all: Some(vec![
             NamedLimit { name: "open_files", unit: "files", limit: LimitPair { soft: Some(65_536), hard: Some(65_536) } },
             NamedLimit { name: "address_space", unit: "bytes", limit: LimitPair { soft: None, hard: None } },
@@ -176,4 +177,30 @@ fn limits_json() {
     let mut out = Vec::new();
     limits_json::write(&limits_report(), &mut out).unwrap();
     check("limits.json", out);
+}
+
+/// Another user's process: the limits are world-readable, the descriptors are not.
+fn limits_uncounted() -> LimitsReport {
+    LimitsReport {
+        open_fds: None,
+        open_fds_unknown: Some("needs steady as uid 0, or root with CAP_SYS_PTRACE".to_string()),
+        all: None,
+        change: None,
+        notes: vec![],
+        ..limits_report()
+    }
+}
+
+#[test]
+fn limits_uncounted_table() {
+    let mut out = Vec::new();
+    limits_table::write(&limits_uncounted(), Style { color: false }, &mut out).unwrap();
+    check("limits-uncounted.txt", out);
+}
+
+#[test]
+fn limits_uncounted_json() {
+    let mut out = Vec::new();
+    limits_json::write(&limits_uncounted(), &mut out).unwrap();
+    check("limits-uncounted.json", out);
 }

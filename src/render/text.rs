@@ -4,11 +4,15 @@
 use std::fmt::Write as _;
 
 /// Makes a string from the target safe for a terminal: control characters (ESC, BEL, CR,
-/// C1 controls…) become visible `\x1b`-style escapes instead of acting on the terminal.
+/// C1 controls…) become visible `\x1b`-style escapes instead of acting on the terminal, and so
+/// do invisible format characters (Unicode category Cf: the bidi overrides and isolates that
+/// reorder a line, zero-width spaces and joiners, the BOM…) and the line and paragraph
+/// separators U+2028/U+2029, as fd does. A file named `x\u{202e}gol.exe` would otherwise print
+/// as `xexe.log`. JSON keeps the exact bytes; only what reaches a terminal is escaped.
 pub fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || is_invisible_format(c) {
             let code = c as u32;
             if code <= 0xff {
                 let _ = write!(out, "\\x{code:02x}");
@@ -20,6 +24,46 @@ pub fn sanitize(text: &str) -> String {
         }
     }
     out
+}
+
+/// Unicode general category Cf (format characters, Unicode 16), plus U+2028 LINE SEPARATOR
+/// and U+2029 PARAGRAPH SEPARATOR (Zl, Zp), which some terminals treat as line breaks.
+fn is_invisible_format(c: char) -> bool {
+    const RANGES: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x2028, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0001, 0xE0001),
+        (0xE0020, 0xE007F),
+    ];
+    let code = c as u32;
+    RANGES
+        .binary_search_by(|&(lo, hi)| {
+            if hi < code {
+                std::cmp::Ordering::Less
+            } else if lo > code {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
 }
 
 /// 19002 → "19,002".
@@ -118,6 +162,49 @@ mod tests {
         assert_eq!(sanitize("line\nbreak\r"), "line\\x0abreak\\x0d");
         assert_eq!(sanitize("\u{9b}31m"), "\\x9b31m");
         assert_eq!(sanitize("/var/log/café.log"), "/var/log/café.log");
+    }
+
+    #[test]
+    fn sanitize_defuses_invisible_format_characters() {
+        let cases = [
+            // Right-to-left override: "x\u{202e}gol.exe" would show as "xexe.log".
+            ("x\u{202e}gol.exe", "x\\u{202e}gol.exe"),
+            // Left-to-right and right-to-left embeddings, pop, isolates.
+            (
+                "\u{202a}a\u{202b}b\u{202c}",
+                "\\u{202a}a\\u{202b}b\\u{202c}",
+            ),
+            (
+                "\u{2066}\u{2067}\u{2068}\u{2069}",
+                "\\u{2066}\\u{2067}\\u{2068}\\u{2069}",
+            ),
+            // Marks, zero-width characters, BOM, soft hyphen.
+            ("\u{200e}\u{200f}\u{061c}", "\\u{200e}\\u{200f}\\u{61c}"),
+            (
+                "a\u{200b}b\u{200d}c\u{2060}d",
+                "a\\u{200b}b\\u{200d}c\\u{2060}d",
+            ),
+            ("\u{feff}x\u{ad}", "\\u{feff}x\\xad"),
+            // Line and paragraph separators.
+            ("a\u{2028}b\u{2029}c", "a\\u{2028}b\\u{2029}c"),
+            // Tag characters, which can hide text.
+            ("\u{e0001}\u{e0041}", "\\u{e0001}\\u{e0041}"),
+        ];
+        for (raw, shown) in cases {
+            assert_eq!(sanitize(raw), shown, "{raw:?}");
+        }
+        // Visible text of every script stays as it is.
+        for kept in [
+            "日本語.txt",
+            "файл",
+            "שלום.txt",
+            "مرحبا",
+            "🙂",
+            "a\u{301}",
+            "\u{2027}\u{2030}",
+        ] {
+            assert_eq!(sanitize(kept), kept);
+        }
     }
 
     #[test]

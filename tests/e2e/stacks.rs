@@ -451,15 +451,32 @@ fn a_native_process_is_not_probed_for_pprof() {
         0,
         "a process that is not Go gets no HTTP request"
     );
-    // Asked for goroutines, steady looks anyway; the probe lands in the accept queue.
+    // Asked for goroutines, steady still probes nothing: only a named port is contacted.
     let out = steady(&["stacks", &target.pid_arg(), "--goroutines"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr_of(&out).contains("serves /debug/pprof"),
+        stderr_of(&out).contains("is not a Go program")
+            && stderr_of(&out).contains("--port or --url"),
         "{}",
         stderr_of(&out)
     );
-    assert_eq!(pending_connections(target.port), 1);
+    assert_eq!(pending_connections(target.port), 0);
+    let port = target.port.to_string();
+    let out = steady(&[
+        "stacks",
+        &target.pid_arg(),
+        "--goroutines",
+        "--port",
+        &port,
+        "--timeout",
+        "300ms",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        pending_connections(target.port),
+        1,
+        "a named port is contacted"
+    );
 }
 
 #[test]
