@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
             [CompletionResult]::new('runbook', 'runbook', [CompletionResultType]::ParameterValue, 'Print the runbook cards: all of them listed, or one by kind')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'steady;fds' {
@@ -76,6 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'steady;heap;snapshot' {
@@ -136,6 +138,25 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;heap;help' {
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'steady;heap;help;snapshot' {
+            break
+        }
+        'steady;heap;help;top' {
+            break
+        }
+        'steady;heap;help;diff' {
+            break
+        }
+        'steady;heap;help;help' {
             break
         }
         'steady;stacks' {
@@ -211,6 +232,53 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;help' {
+            [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
+            [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
+            [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
+            [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
+            [CompletionResult]::new('runbook', 'runbook', [CompletionResultType]::ParameterValue, 'Print the runbook cards: all of them listed, or one by kind')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'steady;help;fds' {
+            break
+        }
+        'steady;help;limits' {
+            break
+        }
+        'steady;help;heap' {
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            break
+        }
+        'steady;help;heap;snapshot' {
+            break
+        }
+        'steady;help;heap;top' {
+            break
+        }
+        'steady;help;heap;diff' {
+            break
+        }
+        'steady;help;stacks' {
+            break
+        }
+        'steady;help;triage' {
+            break
+        }
+        'steady;help;runbook' {
+            break
+        }
+        'steady;help;generate' {
+            break
+        }
+        'steady;help;help' {
             break
         }
     })

@@ -25,6 +25,9 @@ _steady() {
             steady,heap)
                 cmd="steady__subcmd__heap"
                 ;;
+            steady,help)
+                cmd="steady__subcmd__help"
+                ;;
             steady,limits)
                 cmd="steady__subcmd__limits"
                 ;;
@@ -40,11 +43,59 @@ _steady() {
             steady__subcmd__heap,diff)
                 cmd="steady__subcmd__heap__subcmd__diff"
                 ;;
+            steady__subcmd__heap,help)
+                cmd="steady__subcmd__heap__subcmd__help"
+                ;;
             steady__subcmd__heap,snapshot)
                 cmd="steady__subcmd__heap__subcmd__snapshot"
                 ;;
             steady__subcmd__heap,top)
                 cmd="steady__subcmd__heap__subcmd__top"
+                ;;
+            steady__subcmd__heap__subcmd__help,diff)
+                cmd="steady__subcmd__heap__subcmd__help__subcmd__diff"
+                ;;
+            steady__subcmd__heap__subcmd__help,help)
+                cmd="steady__subcmd__heap__subcmd__help__subcmd__help"
+                ;;
+            steady__subcmd__heap__subcmd__help,snapshot)
+                cmd="steady__subcmd__heap__subcmd__help__subcmd__snapshot"
+                ;;
+            steady__subcmd__heap__subcmd__help,top)
+                cmd="steady__subcmd__heap__subcmd__help__subcmd__top"
+                ;;
+            steady__subcmd__help,fds)
+                cmd="steady__subcmd__help__subcmd__fds"
+                ;;
+            steady__subcmd__help,generate)
+                cmd="steady__subcmd__help__subcmd__generate"
+                ;;
+            steady__subcmd__help,heap)
+                cmd="steady__subcmd__help__subcmd__heap"
+                ;;
+            steady__subcmd__help,help)
+                cmd="steady__subcmd__help__subcmd__help"
+                ;;
+            steady__subcmd__help,limits)
+                cmd="steady__subcmd__help__subcmd__limits"
+                ;;
+            steady__subcmd__help,runbook)
+                cmd="steady__subcmd__help__subcmd__runbook"
+                ;;
+            steady__subcmd__help,stacks)
+                cmd="steady__subcmd__help__subcmd__stacks"
+                ;;
+            steady__subcmd__help,triage)
+                cmd="steady__subcmd__help__subcmd__triage"
+                ;;
+            steady__subcmd__help__subcmd__heap,diff)
+                cmd="steady__subcmd__help__subcmd__heap__subcmd__diff"
+                ;;
+            steady__subcmd__help__subcmd__heap,snapshot)
+                cmd="steady__subcmd__help__subcmd__heap__subcmd__snapshot"
+                ;;
+            steady__subcmd__help__subcmd__heap,top)
+                cmd="steady__subcmd__help__subcmd__heap__subcmd__top"
                 ;;
             *)
                 ;;
@@ -53,7 +104,7 @@ _steady() {
 
     case "${cmd}" in
         steady)
-            opts="-h -V --json --color --timeout --proc-root --help --version fds limits heap stacks triage runbook generate"
+            opts="-h -V --json --color --timeout --proc-root --help --version fds limits heap stacks triage runbook generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,7 +194,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap)
-            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff"
+            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,6 +266,76 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__help)
+            opts="snapshot top diff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__help__subcmd__snapshot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -311,6 +432,174 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help)
+            opts="fds limits heap stacks triage runbook generate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__fds)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__generate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__heap)
+            opts="snapshot top diff"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__heap__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__heap__subcmd__snapshot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__heap__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__limits)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__runbook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__stacks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__triage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

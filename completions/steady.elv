@@ -33,6 +33,7 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
             cand runbook 'Print the runbook cards: all of them listed, or one by kind'
             cand generate 'Write shell completions and man pages (for packaging)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;fds'= {
             cand --top 'Show this many groups (0 for all)'
@@ -70,6 +71,7 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;heap;snapshot'= {
             cand -o 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)'
@@ -127,6 +129,20 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'steady;heap;help'= {
+            cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+            cand top 'The functions (or lines) holding the most memory in one profile'
+            cand diff 'What grew between two profiles, or over a window of a live process'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'steady;heap;help;snapshot'= {
+        }
+        &'steady;heap;help;top'= {
+        }
+        &'steady;heap;help;diff'= {
+        }
+        &'steady;heap;help;help'= {
         }
         &'steady;stacks'= {
             cand --file 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs'
@@ -198,6 +214,41 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'steady;help'= {
+            cand fds 'Count open file descriptors by kind and group them so the pile-up stands out'
+            cand limits 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+            cand heap 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
+            cand stacks 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
+            cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
+            cand runbook 'Print the runbook cards: all of them listed, or one by kind'
+            cand generate 'Write shell completions and man pages (for packaging)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'steady;help;fds'= {
+        }
+        &'steady;help;limits'= {
+        }
+        &'steady;help;heap'= {
+            cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+            cand top 'The functions (or lines) holding the most memory in one profile'
+            cand diff 'What grew between two profiles, or over a window of a live process'
+        }
+        &'steady;help;heap;snapshot'= {
+        }
+        &'steady;help;heap;top'= {
+        }
+        &'steady;help;heap;diff'= {
+        }
+        &'steady;help;stacks'= {
+        }
+        &'steady;help;triage'= {
+        }
+        &'steady;help;runbook'= {
+        }
+        &'steady;help;generate'= {
+        }
+        &'steady;help;help'= {
         }
     ]
     $completions[$command]

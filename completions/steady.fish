@@ -39,6 +39,7 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "stacks" -d 'Goroutine
 complete -c steady -n "__fish_steady_needs_command" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
 complete -c steady -n "__fish_steady_needs_command" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
+complete -c steady -n "__fish_steady_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
@@ -59,17 +60,18 @@ complete -c steady -n "__fish_steady_using_subcommand limits" -l all -d 'Show ev
 complete -c steady -n "__fish_steady_using_subcommand limits" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s o -l out -d 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
@@ -126,6 +128,10 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l file -d 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l match -d 'Keep groups with a frame (function or file; for threads: name, syscall, wchan, kernel stack) matching REGEX' -r
@@ -190,3 +196,14 @@ complete -c steady -n "__fish_steady_using_subcommand generate" -l proc-root -d 
 complete -c steady -n "__fish_steady_using_subcommand generate" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
+complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'

@@ -18,7 +18,7 @@ use crate::analyze::limits::NofileRequest;
 memory, file descriptors, goroutines, threads, allocator fragmentation, the latency tail.\n\n\
 Exit status: 0 when nothing was found, 1 when drift, a leak or a near-full limit was found, 2 on error or bad usage.",
     propagate_version = true,
-    disable_help_subcommand = true
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -163,6 +163,7 @@ pub struct LimitsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
 pub struct HeapArgs {
     #[command(subcommand)]
     pub action: HeapAction,

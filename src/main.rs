@@ -25,6 +25,11 @@ fn main() -> ExitCode {
             let _ = err.print();
             return ExitCode::SUCCESS;
         }
+        // `steady` or `steady heap` alone: the usage with the list of subcommands, as an error.
+        Err(err) if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            return ExitCode::from(TROUBLE);
+        }
         Err(err) => {
             let line = format!("{} — see `steady --help`", usage_line(&err));
             return trouble("usage", &line, json_on_command_line());
@@ -109,12 +114,14 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// clap's message without its "error: " prefix, usage block and tip: one line.
 fn usage_line(err: &clap::Error) -> String {
     let rendered = err.render().to_string();
+    // The message, and clap's "did you mean" tips, without the usage block after them.
     let message: Vec<&str> = rendered
         .lines()
-        .take_while(|line| !line.trim().is_empty())
+        .take_while(|line| !line.starts_with("Usage:"))
         .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
         .collect();
-    let joined = message.join(" ");
+    let joined = message.join("; ");
     let text = joined.strip_prefix("error: ").unwrap_or(&joined);
     if text.is_empty() {
         "invalid usage".to_string()

@@ -33,9 +33,13 @@ pub fn run(out: &Path) -> Result<()> {
     write_sub_pages(&cmd, "steady", &man)
 }
 
-/// One page per visible subcommand, nested ones too (`steady-heap-diff`).
+/// One page per visible subcommand, nested ones too (`steady-heap-diff`). clap's own `help`
+/// subcommand gets none: `steady help fds` shows what `man steady-fds` does.
 fn write_sub_pages(cmd: &clap::Command, prefix: &str, dir: &Path) -> Result<()> {
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("{prefix}-{}", sub.get_name());
         write_man(&sub.clone().name(name.clone()), &name, dir)?;
         write_sub_pages(sub, &name, dir)?;

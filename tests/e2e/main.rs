@@ -12,3 +12,4 @@ mod support;
 mod triage;
 mod triage_truth;
 mod truth;
+mod usage;
