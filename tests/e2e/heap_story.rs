@@ -206,7 +206,11 @@ fn a_leak_across_background_gcs_is_judged_from_the_profiles() {
     assert_eq!(live.tentative, cycles < 2);
     // 2 MiB/s, between the GC cycles the two profiles are of.
     let ratio = live.delta as f64 / (2.0 * MIB * live.seconds.unwrap());
-    assert!((0.75..1.25).contains(&ratio), "{live:?}: ratio {ratio:.2}");
+    // The cycle ends are the runtime's own (PauseEnd), but which allocations a background
+    // cycle's profile holds is fixed at a GC's mark termination, a few ms to tens of ms from its
+    // end, and the target's leak ticker catches up after a stall: a full CI run on two busy
+    // cores measured 1.26 over 8.4 s. Still tells a 2 MiB/s leak from 1 or 3.
+    assert!((0.7..1.35).contains(&ratio), "{live:?}: ratio {ratio:.2}");
     assert_eq!(doc.entries[0].name, "main.leakIntoCache");
     assert!(doc.verdicts.iter().any(|v| v.kind == "memory-drift"));
     assert_eq!(code, 1);
