@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::analyze::drift::{ProbeLatency, TriageReport, WindowVerdict};
-use crate::analyze::runbook::{card, next_steps};
+use crate::analyze::runbook::{card_for, next_steps};
 use crate::model::sample::TargetFacts;
 use crate::render::fds_json::round2;
 use crate::render::runbook::StepJson;
@@ -121,7 +121,7 @@ pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::R
         verdicts: report
             .verdicts
             .iter()
-            .map(|v| (v, next_steps(card(v.kind), Some(pid))))
+            .map(|v| (v, next_steps(card_for(v), Some(pid))))
             .map(|(v, steps)| VerdictJson {
                 kind: v.kind.name(),
                 rate_per_min: round2(v.rate_per_min),

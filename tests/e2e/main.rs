@@ -4,6 +4,7 @@
 mod fds;
 mod generated;
 mod heap;
+mod real_services;
 mod stacks;
 mod support;
 mod triage;
