@@ -154,7 +154,7 @@ impl Service {
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
         let pid = child.id() as i32;
-        let service = Service {
+        let mut service = Service {
             child,
             pid,
             http,
@@ -163,6 +163,13 @@ impl Service {
             name,
         };
         let up = wait_for(Duration::from_secs(30), || {
+            // A service that exited (a bad flag, a port taken) is reported at once.
+            let exited = service.child.try_wait().ok().flatten();
+            assert!(
+                exited.is_none(),
+                "{name} exited ({exited:?}):\n{}",
+                service.log()
+            );
             http_get(&service.http, "/metrics").is_some_and(|m| m.contains("go_goroutines"))
         });
         assert!(
@@ -250,7 +257,7 @@ fn caddy() -> Option<Service> {
     std::fs::write(
         &config,
         format!(
-            "{{\n\tadmin 127.0.0.1:{admin}\n\tpersist_config off\n\tauto_https off\n}}\n\nhttp://127.0.0.1:{site} {{\n\trespond \"ok\"\n}}\n"
+            "{{\n\tadmin 127.0.0.1:{admin}\n\tauto_https off\n}}\n\nhttp://127.0.0.1:{site} {{\n\trespond \"ok\"\n}}\n"
         ),
     )
     .expect("Caddyfile");
@@ -599,7 +606,8 @@ fn prometheus_never_repeating_series_are_memory_drift_at_the_post_gc_rate() {
         "prometheus is not scraping the target:\n{}",
         service.log()
     );
-    let (doc, code, (from, to)) = triage(&service.pid_arg(), &["--window", "60s"]);
+    let began = now();
+    let (doc, code, (_, to)) = triage(&service.pid_arg(), &["--window", "60s"]);
     let truth = truth.finish();
     assert_eq!(code, 1, "{doc:#?}");
     assert!(doc.memory.judged, "{:?}", doc.memory);
@@ -614,15 +622,24 @@ fn prometheus_never_repeating_series_are_memory_drift_at_the_post_gc_rate() {
     // is the post-GC live heap (plus half the stacks and globals the goal counts, a constant
     // that leaves the slope alone), and it changes only at GC ends, stamped by
     // go_memstats_last_gc_time_seconds: one point per GC, as steady judges it.
+    // The same GC cycles steady saw: from the one that had last ended when triage began
+    // (its first sample reports that cycle) to the last one before it ended.
+    let gc_end = |m: &HashMap<String, f64>| {
+        Some((
+            *m.get("go_memstats_last_gc_time_seconds")?,
+            m.get("go_memstats_next_gc_bytes")? / 2.0,
+        ))
+    };
+    let first = truth
+        .iter()
+        .rev()
+        .find(|(t, _)| *t <= began)
+        .and_then(|(_, m)| gc_end(m))
+        .map_or(began, |(t, _)| t);
     let mut ends: Vec<(f64, f64)> = truth
         .iter()
-        .filter_map(|(_, m)| {
-            Some((
-                *m.get("go_memstats_last_gc_time_seconds")?,
-                m.get("go_memstats_next_gc_bytes")? / 2.0,
-            ))
-        })
-        .filter(|(t, _)| (from..=to).contains(t))
+        .filter_map(|(_, m)| gc_end(m))
+        .filter(|(t, _)| (first..=to).contains(t))
         .collect();
     ends.dedup_by(|a, b| a.0 == b.0);
     let exported = slope_per_min(&ends);
@@ -631,10 +648,14 @@ fn prometheus_never_repeating_series_are_memory_drift_at_the_post_gc_rate() {
         .and_then(|(_, m)| m.get("prometheus_tsdb_head_series").copied())
         .unwrap_or(0.0);
     eprintln!(
-        "prometheus: steady {:.2} MiB/min, NextGC/2 at GC ends {:.2} MiB/min ({} GC ends, {series} head series), {}",
+        "prometheus: steady {:.2} MiB/min ({:?}), NextGC/2 at GC ends {:.2} MiB/min ({} GC ends: {:?}; {series} head series), {}",
         memory.rate_per_min / 1048576.0,
+        memory.evidence,
         exported / 1048576.0,
         ends.len(),
+        ends.iter()
+            .map(|(t, v)| format!("{:.1}s {:.1} MiB", t - first, v / 1048576.0))
+            .collect::<Vec<_>>(),
         doc.stopped_early.as_deref().unwrap_or("full window")
     );
     assert!(
