@@ -623,7 +623,8 @@ fn prometheus_never_repeating_series_are_memory_drift_at_the_post_gc_rate() {
     // that leaves the slope alone), and it changes only at GC ends, stamped by
     // go_memstats_last_gc_time_seconds: one point per GC, as steady judges it.
     // The same GC cycles steady saw: from the one that had last ended when triage began
-    // (its first sample reports that cycle) to the last one before it ended.
+    // (its first sample reports that cycle; the first reading after it began stands in)
+    // to the last one before it ended.
     let gc_end = |m: &HashMap<String, f64>| {
         Some((
             *m.get("go_memstats_last_gc_time_seconds")?,
@@ -632,8 +633,7 @@ fn prometheus_never_repeating_series_are_memory_drift_at_the_post_gc_rate() {
     };
     let first = truth
         .iter()
-        .rev()
-        .find(|(t, _)| *t <= began)
+        .find(|(t, _)| *t >= began)
         .and_then(|(_, m)| gc_end(m))
         .map_or(began, |(t, _)| t);
     let mut ends: Vec<(f64, f64)> = truth
