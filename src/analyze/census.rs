@@ -24,6 +24,52 @@ pub enum Direction {
     Outbound,
 }
 
+impl Direction {
+    /// The fds table's DIR column: `in` for a connection the process accepted on its own
+    /// listening port, `out` for one it dialled.
+    pub fn short(self) -> &'static str {
+        match self {
+            Direction::Listen => "listen",
+            Direction::Inbound => "in",
+            Direction::Outbound => "out",
+        }
+    }
+}
+
+/// Ends the name of an accepted-connections group in a triage sample: the clients are many,
+/// the port is the process's own.
+pub const INBOUND_PEERS: &str = "<- peers";
+
+/// A group's name in a triage sample (`Sample::fd_groups`), which the fd-exhaustion evidence
+/// quotes: `kind state target`. A connection the process dialled reads
+/// `tcp ESTABLISHED -> 10.0.3.7:5432`; connections it accepted are one group per local port
+/// whatever the peer, `tcp ESTABLISHED :8080 <- peers` (a thousand clients are one pile-up,
+/// and the sample keeps only its largest groups), so several census groups can share a name.
+pub fn sample_label(key: &GroupKey) -> String {
+    let state = key
+        .state
+        .as_deref()
+        .map(|s| format!(" {s}"))
+        .unwrap_or_default();
+    let kind = key.kind.name();
+    match (key.direction, inbound_port(&key.target)) {
+        (Some(Direction::Inbound), Some(port)) => format!("{kind}{state} :{port} {INBOUND_PEERS}"),
+        (Some(Direction::Outbound), _) => format!("{kind}{state} -> {}", key.target),
+        _ => format!("{kind}{state} {}", key.target),
+    }
+}
+
+/// Whether a sample's group name (or evidence quoting it) is connections the process
+/// accepted: the current form, or `tcp ESTABLISHED 10.0.9.1 -> :8080` in older recordings.
+pub fn is_inbound_label(label: &str) -> bool {
+    label.contains(INBOUND_PEERS) || label.contains(" -> :")
+}
+
+/// The local port of an accepted-connections group, from its target `peer -> :port`.
+fn inbound_port(target: &str) -> Option<u16> {
+    target.rsplit_once(" -> :")?.1.parse().ok()
+}
+
 /// What makes descriptors one group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupKey {
@@ -472,6 +518,40 @@ mod tests {
             done.groups.iter().all(|g| g.key.target != ":9090"),
             "not ours"
         );
+    }
+
+    #[test]
+    fn sample_labels_tell_accepted_from_dialled() {
+        let key = |target: &str, state: &str, direction| GroupKey {
+            kind: FdKind::Tcp,
+            target: target.into(),
+            state: Some(state.into()),
+            direction: Some(direction),
+            socket_type: None,
+        };
+        let inbound = sample_label(&key("10.0.9.1 -> :8080", "ESTABLISHED", Direction::Inbound));
+        assert_eq!(inbound, "tcp ESTABLISHED :8080 <- peers");
+        assert_eq!(
+            sample_label(&key("[::1] -> :8080", "CLOSE_WAIT", Direction::Inbound)),
+            "tcp CLOSE_WAIT :8080 <- peers",
+            "every peer, either family: one name per local port"
+        );
+        let outbound = sample_label(&key("10.0.3.7:5432", "ESTABLISHED", Direction::Outbound));
+        assert_eq!(outbound, "tcp ESTABLISHED -> 10.0.3.7:5432");
+        assert_eq!(
+            sample_label(&key(":8080", "LISTEN", Direction::Listen)),
+            "tcp LISTEN :8080"
+        );
+        assert_eq!(
+            sample_label(&GroupKey::plain(FdKind::Pipe, "pipe")),
+            "pipe pipe"
+        );
+        assert!(is_inbound_label(&inbound));
+        assert!(is_inbound_label(
+            "tcp ESTABLISHED 10.0.9.1 -> :8080 grew +3"
+        ));
+        assert!(!is_inbound_label(&outbound));
+        assert!(!is_inbound_label("tcp ESTABLISHED -> [::1]:5432"));
     }
 
     #[test]

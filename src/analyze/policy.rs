@@ -157,6 +157,12 @@ pub struct DriftPolicy {
     pub stuck_group_min: u64,
     /// Two growing series are one cause when their rates differ by less than this factor.
     pub consequence_ratio: f64,
+    /// Growth that rises in fixed proportion with another (goroutines or the live heap
+    /// against held descriptors) is its consequence whatever the ratio, when a straight line
+    /// through the pairs explains at least this share of their variance (R²): 0.8 takes a
+    /// few goroutines of healthy churn or a GC's timing as noise, and leaves out two leaks
+    /// that merely happen at once, one of them levelling off.
+    pub consequence_min_fit: f64,
     /// Confidence grows with the points behind a verdict, full from this many (Go figures
     /// come every 2 s, so a minute gives about 30; fewer leave room for chance).
     pub confident_points: f64,
@@ -210,6 +216,7 @@ impl Default for DriftPolicy {
             io_wait_share_of_goroutines: 0.8,
             stuck_group_min: 50,
             consequence_ratio: 3.0,
+            consequence_min_fit: 0.8,
             confident_points: 10.0,
             inferred_confidence: 0.6,
             stuck_confidence: 0.8,

@@ -1,10 +1,14 @@
 //! Runbook cards, one per drift kind and one for a steady process, written for the person on
 //! call. `fill` puts in what triage measured: the PID in the next commands, the rate, the ETA.
 
-use crate::analyze::drift::DriftKind;
+use crate::analyze::census::is_inbound_label;
+use crate::analyze::drift::{DriftKind, Evidence, Verdict};
 
 pub struct Card {
     pub name: &'static str,
+    /// Which of a kind's cards this is, when the kind has more than one: `inbound` for
+    /// descriptors piling up on connections the process accepted. `None` for the usual one.
+    pub variant: Option<&'static str>,
     pub title: &'static str,
     pub fingerprint: &'static str,
     /// Each with its blast radius.
@@ -17,6 +21,7 @@ pub struct Card {
 
 pub const STEADY: Card = Card {
     name: "steady",
+    variant: None,
     title: "Steady: nothing is drifting",
     fingerprint: "Descriptors, threads, goroutines, memory and (if probed) latency held steady over the window.",
     stop_the_bleeding: &["Nothing to stop. If users still see trouble, the cause is probably outside this process: upstreams, the network, the load balancer."],
@@ -29,9 +34,10 @@ pub const STEADY: Card = Card {
     escalate: "Escalate on user-facing symptoms steady cannot see: error rates, upstream latency.",
 };
 
-pub const CARDS: [Card; 6] = [
+pub const CARDS: [Card; 7] = [
     Card {
         name: "memory-drift",
+        variant: None,
         title: "Memory drift: the live heap keeps growing",
         fingerprint: "Live heap objects (Go HeapAlloc, or anonymous RSS for other processes) grow across GC cycles — a slope, not a step — toward the memory limit.",
         stop_the_bleeding: &[
@@ -54,6 +60,7 @@ pub const CARDS: [Card; 6] = [
     },
     Card {
         name: "fd-exhaustion",
+        variant: None,
         title: "FD exhaustion: descriptors climb toward RLIMIT_NOFILE",
         fingerprint: "The descriptor count rises steadily; one group (sockets to one upstream, pipes, files in one directory) holds the growth. At the soft limit every accept(), open() and dial fails with EMFILE.",
         stop_the_bleeding: &[
@@ -74,8 +81,35 @@ pub const CARDS: [Card; 6] = [
         ],
         escalate: "Escalate when the ETA is under an hour and the hard limit leaves no room, or when CLOSE_WAIT sockets to one upstream pile up (that upstream's owners need to know).",
     },
+    // Descriptors that pile up on the process's own listening port come from its clients:
+    // the server side is where the timeouts and limits are missing.
+    Card {
+        name: "fd-exhaustion",
+        variant: Some("inbound"),
+        title: "FD exhaustion: accepted connections pile up on the service's own port",
+        fingerprint: "The descriptor count rises with connections accepted on a port this process listens on (`tcp ESTABLISHED :PORT <- peers`): clients open connections and the server keeps them — request heads never finished, idle keep-alives never closed, streams never ended. At the soft limit accept() fails with EMFILE and every new client is turned away, healthy ones too.",
+        stop_the_bleeding: &[
+            "Raise the soft limit of the live process up to its hard limit: steady limits {pid} shows both, and its --set-nofile option with the hard value sets it (buys time; no restart; above the hard limit only with CAP_SYS_RESOURCE). Go programs (1.19 and later) already run with the soft limit at the hard limit: for them only a higher hard limit helps.",
+            "Block or rate-limit the clients that hold the connections, at the load balancer or firewall, once steady fds {pid} names their addresses (reversible; those clients are refused).",
+            "Restart before the ETA (drops every client connection, healthy ones too; the clients come back and it builds up again).",
+        ],
+        diagnose: &[
+            "steady fds {pid} --over 5m   (which group grows, and how fast)",
+            "steady fds {pid} --top 0   (the accepted connections by peer address: which clients hold them)",
+            "steady stacks {pid} --state 'IO wait'   (what the server waits for on those connections: a request head, a body, a stream's next message)",
+            "steady limits {pid}   (the soft and hard limit: how much room is left to raise)",
+        ],
+        usual_causes: &[
+            "No ReadHeaderTimeout (or ReadTimeout) on the http.Server: a client that never finishes its request head holds a connection and a goroutine forever (slowloris).",
+            "No IdleTimeout: idle keep-alive connections are never closed.",
+            "No per-client connection limit: one misbehaving client, or a retry storm, opens thousands.",
+            "Long-lived streams (watches, server-sent events, websockets, gRPC streams) that clients open and never close, with no cap per client or in total.",
+        ],
+        escalate: "Escalate to the owners of the clients the peer addresses point at, or to whoever runs the load balancer or firewall if the clients are unknown or hostile; roll back when the pile-up started with a release that changed the server's timeouts.",
+    },
     Card {
         name: "goroutine-leak",
+        variant: None,
         title: "Goroutine leak: goroutines start and never return",
         fingerprint: "The goroutine count rises and stays up, one stack group growing; or a large group waits for minutes on a channel or a lock.",
         stop_the_bleeding: &[
@@ -97,6 +131,7 @@ pub const CARDS: [Card; 6] = [
     },
     Card {
         name: "thread-leak",
+        variant: None,
         title: "Thread leak: OS threads keep growing",
         fingerprint: "The thread count rises: locked OS threads, goroutines blocked in system calls, or native code starting threads.",
         stop_the_bleeding: &[
@@ -118,6 +153,7 @@ pub const CARDS: [Card; 6] = [
     },
     Card {
         name: "allocator-fragmentation",
+        variant: None,
         title: "Allocator fragmentation: RSS grows while live objects do not",
         fingerprint: "In-use spans (HeapInuse) and RSS grow while live objects (HeapAlloc) stay flat: memory is held in partly used spans.",
         stop_the_bleeding: &[
@@ -137,6 +173,7 @@ pub const CARDS: [Card; 6] = [
     },
     Card {
         name: "deadline-drift",
+        variant: None,
         title: "Deadline drift: the latency tail creeps up",
         fingerprint: "p99 latency rises while CPU and memory are flat; from outside, work blocked on I/O grows and connections to one upstream pile up.",
         stop_the_bleeding: &[
@@ -158,18 +195,34 @@ pub const CARDS: [Card; 6] = [
     },
 ];
 
+/// The usual card of a kind (see [`card_for`] for the one a verdict calls for).
 pub fn card(kind: DriftKind) -> &'static Card {
     CARDS
         .iter()
-        .find(|c| c.name == kind.name())
+        .find(|c| c.name == kind.name() && c.variant.is_none())
         .expect("a card per kind")
+}
+
+/// The card for a verdict: its kind's, or the variant its evidence calls for — descriptors
+/// piling up on connections the process accepted (the growing group is inbound) get the
+/// server-side card, connections it dialled the usual one.
+pub fn card_for(v: &Verdict) -> &'static Card {
+    let inbound = v.kind == DriftKind::FdExhaustion
+        && v.evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::GrowingGroup { group, .. } if is_inbound_label(group)));
+    let variant = inbound.then_some("inbound");
+    CARDS
+        .iter()
+        .find(|c| c.name == v.kind.name() && c.variant == variant)
+        .unwrap_or_else(|| card(v.kind))
 }
 
 pub fn find(name: &str) -> Option<&'static Card> {
     if name == STEADY.name {
         return Some(&STEADY);
     }
-    CARDS.iter().find(|c| c.name == name)
+    CARDS.iter().find(|c| c.name == name && c.variant.is_none())
 }
 
 /// A command to run next, and what it shows.
@@ -279,5 +332,59 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod variants {
+    use super::*;
+    use crate::analyze::series::Shape;
+
+    fn fd_verdict(group: &str) -> Verdict {
+        Verdict {
+            kind: DriftKind::FdExhaustion,
+            rate_per_min: 600.0,
+            unit: "descriptors",
+            current: 700.0,
+            eta_seconds: None,
+            limit: None,
+            confidence: 1.0,
+            shape: Shape::Linear,
+            evidence: vec![Evidence::GrowingGroup {
+                group: group.to_string(),
+                delta: 600,
+                per_minute: 600.0,
+            }],
+            consequence_of: None,
+            inferred: false,
+            stuck: None,
+        }
+    }
+
+    #[test]
+    fn the_growing_group_picks_the_card() {
+        let inbound = card_for(&fd_verdict("tcp ESTABLISHED :8088 <- peers"));
+        assert_eq!(inbound.variant, Some("inbound"));
+        assert!(inbound
+            .usual_causes
+            .iter()
+            .any(|c| c.contains("ReadHeaderTimeout")));
+        assert!(next_steps(inbound, Some(7))
+            .iter()
+            .any(|s| s.command == "steady fds 7 --top 0"));
+        // A recording made before the inbound form: `peer -> :port`.
+        let older = card_for(&fd_verdict("tcp ESTABLISHED 10.0.9.1 -> :8088"));
+        assert_eq!(older.variant, Some("inbound"));
+        for outbound in ["tcp ESTABLISHED -> 10.0.3.7:5432", "pipe pipe"] {
+            let c = card_for(&fd_verdict(outbound));
+            assert!(std::ptr::eq(c, card(DriftKind::FdExhaustion)), "{outbound}");
+        }
+        let mut memory = fd_verdict("tcp ESTABLISHED :8088 <- peers");
+        memory.kind = DriftKind::MemoryDrift;
+        assert!(std::ptr::eq(
+            card_for(&memory),
+            card(DriftKind::MemoryDrift)
+        ));
+        assert_eq!(find("fd-exhaustion").unwrap().variant, None);
     }
 }

@@ -2,12 +2,13 @@
 //! goroutine dump by ID). Whoever consumes it decides what to do with each — record it,
 //! judge it, stop early — so sampling does not know about either.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::analyze::census::{Direction, FdCensus};
+use crate::analyze::census::{sample_label, FdCensus};
 use crate::analyze::policy::FdPolicy;
 use crate::collect::census_scan::take_census;
 use crate::collect::endpoint::Endpoint;
@@ -249,28 +250,14 @@ fn probe(url: &str, timeout: Duration, sample: &mut Sample) {
 fn sample_proc(target: &Target, census: FdCensus) -> Result<Sample> {
     let memory = read_proc_memory(target)?;
     let (cpu_seconds, threads) = tasks::read_cpu_and_threads(target)?;
-    let mut groups: Vec<(String, u64)> = census
-        .groups
-        .iter()
-        .map(|g| {
-            let state = g
-                .key
-                .state
-                .as_deref()
-                .map(|s| format!(" {s}"))
-                .unwrap_or_default();
-            let arrow = if g.key.direction == Some(Direction::Outbound) {
-                " -> "
-            } else {
-                " "
-            };
-            (
-                format!("{}{state}{arrow}{}", g.key.kind.name(), g.key.target),
-                g.count,
-            )
-        })
-        .collect();
-    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+    // Accepted connections from many peers share one name (their local port): summed.
+    let mut named: HashMap<String, u64> = HashMap::new();
+    for g in &census.groups {
+        *named.entry(sample_label(&g.key)).or_default() += g.count;
+    }
+    let mut groups: Vec<(String, u64)> = named.into_iter().collect();
+    // Largest first, ties by name: which groups make the cut does not depend on hashing.
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     groups.truncate(20);
     Ok(Sample {
         t: clock::now_unix(),

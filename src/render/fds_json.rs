@@ -56,7 +56,8 @@ struct Group<'a> {
     count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `inbound` (accepted on a port the process listens on), `outbound` (dialled), `listen`;
+    /// present on every group, `null` where a descriptor has no direction.
     direction: Option<Direction>,
     #[serde(skip_serializing_if = "Option::is_none")]
     socket_type: Option<&'static str>,

@@ -143,7 +143,7 @@ fn kinds_table(report: &FdReport, style: Style) -> Table {
 fn groups_table(report: &FdReport, style: Style) -> Table {
     let mut table = new_table(style);
     let over = report.growth.is_some();
-    let mut header = vec!["COUNT", "KIND", "STATE", "TARGET"];
+    let mut header = vec!["COUNT", "KIND", "STATE", "DIR", "TARGET"];
     if over {
         header.splice(0..0, ["DELTA", "RATE", "LIMIT IN"]);
     }
@@ -167,6 +167,8 @@ fn groups_table(report: &FdReport, style: Style) -> Table {
         row.push(Cell::new(text::count(g.count)).set_alignment(CellAlignment::Right));
         row.push(Cell::new(kind_label(g)));
         row.push(Cell::new(g.key.state.as_deref().unwrap_or("")));
+        // Accepted (in) or dialled (out): a pile-up of each has different causes.
+        row.push(Cell::new(g.key.direction.map_or("", Direction::short)));
         row.push(Cell::new(target_label(g)));
         table.add_row(row);
     }
@@ -183,8 +185,9 @@ fn kind_label(g: &FdGroup) -> String {
 fn target_label(g: &FdGroup) -> String {
     let target = sanitize(&g.key.target);
     let mut label = match g.key.direction {
+        // The DIR column says `listen`; the arrow stays on dialled connections, so the
+        // target reads like the inbound one (`10.0.9.1 -> :8080`).
         Some(Direction::Outbound) => format!("-> {target}"),
-        Some(Direction::Listen) => format!("listen {target}"),
         _ => target,
     };
     if g.files > 1 {

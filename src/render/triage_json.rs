@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::analyze::drift::{Evidence, ProbeLatency, StuckEvidence, TriageReport, WindowVerdict};
-use crate::analyze::runbook::{card, next_steps};
+use crate::analyze::runbook::{card_for, next_steps};
 use crate::model::sample::TargetFacts;
 use crate::render::fds_json::round2;
 use crate::render::runbook::StepJson;
@@ -89,6 +89,11 @@ enum EvidenceJson<'a> {
         goroutines: u64,
         function: &'a str,
         location: &'a str,
+    },
+    FixedProportion {
+        goroutines_per: Option<f64>,
+        bytes_per: Option<f64>,
+        per: &'static str,
     },
     PerUnitOfCause {
         cause: &'static str,
@@ -181,6 +186,15 @@ fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
             goroutines: *goroutines,
             function,
             location,
+        },
+        Evidence::FixedProportion {
+            goroutines_per,
+            bytes_per,
+            per,
+        } => EvidenceJson::FixedProportion {
+            goroutines_per: goroutines_per.map(round2),
+            bytes_per: bytes_per.map(f64::round),
+            per,
         },
         Evidence::PerUnitOfCause {
             cause,
@@ -301,7 +315,7 @@ pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::R
         verdicts: report
             .verdicts
             .iter()
-            .map(|v| (v, next_steps(card(v.kind), Some(pid))))
+            .map(|v| (v, next_steps(card_for(v), Some(pid))))
             .map(|(v, steps)| VerdictJson {
                 kind: v.kind.name(),
                 rate_per_min: round2(v.rate_per_min),

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::analyze::drift::{TriageReport, WindowVerdict};
-use crate::analyze::runbook::{card, STEADY};
+use crate::analyze::runbook::{card_for, STEADY};
 use crate::model::sample::TargetFacts;
 use crate::render::runbook::{measured, write_card, Format};
 use crate::render::text::{self, paint, sanitize};
@@ -108,7 +108,7 @@ pub fn write(
         .filter(|v| v.consequence_of.is_none())
     {
         writeln!(out)?;
-        write_card(card(v.kind), Some(f.pid), Some(v), Format::Text, out)?;
+        write_card(card_for(v), Some(f.pid), Some(v), Format::Text, out)?;
     }
     Ok(())
 }

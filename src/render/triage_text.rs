@@ -132,9 +132,23 @@ pub fn describe(e: &Evidence) -> String {
             } else {
                 format!("{per_unit:.1} {unit}")
             };
+            format!("follows {}: {each} per {cause_unit}", cause.name())
+        }
+        Evidence::FixedProportion {
+            goroutines_per,
+            bytes_per,
+            per,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(g) = goroutines_per {
+                parts.push(format!("{g:.1} goroutines"));
+            }
+            if let Some(b) = bytes_per {
+                parts.push(crate::render::text::bytes(*b as u64));
+            }
             format!(
-                "{each} per {cause_unit} of the {}: one cause",
-                cause.name()
+                "{} per {per} (growing in fixed proportion)",
+                parts.join(" and ")
             )
         }
     }

@@ -6,6 +6,7 @@ mod generated;
 mod heap;
 mod heap_story;
 mod permissions;
+mod real_services;
 mod replay;
 mod stacks;
 mod support;

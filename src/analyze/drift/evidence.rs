@@ -59,6 +59,13 @@ pub enum Evidence {
         function: String,
         location: String,
     },
+    /// The primary of growth in fixed proportion: what each unit of it brings along.
+    FixedProportion {
+        goroutines_per: Option<f64>,
+        bytes_per: Option<f64>,
+        /// "held connection", "held descriptor", "leaked goroutine".
+        per: &'static str,
+    },
     /// Growth that follows another in fixed proportion: per unit of the cause.
     PerUnitOfCause {
         cause: super::DriftKind,

@@ -193,7 +193,11 @@ pub fn classify(
         MemoryJudgement::not_judged("too few samples", None, policy)
     };
     stuck::judge(extras, all, policy, &mut verdicts);
-    consequences::link(&mut verdicts, policy);
+    let series = consequences::Series {
+        samples: &samples,
+        live_heap: &memory.gc_points,
+    };
+    consequences::link(&mut verdicts, &series, policy);
     let mut notes = extras.notes.clone();
     if let Some(reason) = &memory.reason {
         notes.push(format!("memory not judged: {reason}"));
