@@ -39,7 +39,7 @@ pub const CARDS: [Card; 7] = [
         name: "memory-drift",
         variant: None,
         title: "Memory drift: the live heap keeps growing",
-        fingerprint: "Live heap objects (Go HeapAlloc, or anonymous RSS for other processes) grow across GC cycles — a slope, not a step — toward the memory limit.",
+        fingerprint: "The live heap measured at each GC end (Go), or anonymous RSS (other processes), grows across GC cycles — a slope, not a step — toward the memory limit.",
         stop_the_bleeding: &[
             "Set GOMEMLIMIT to about 90% of the container limit so the GC works harder before the OOM killer acts (buys time; costs CPU; needs a restart to take effect).",
             "Shed load or move traffic away from this instance (reversible; other instances take the load).",
@@ -155,7 +155,7 @@ pub const CARDS: [Card; 7] = [
         name: "allocator-fragmentation",
         variant: None,
         title: "Allocator fragmentation: RSS grows while live objects do not",
-        fingerprint: "In-use spans (HeapInuse) and RSS grow while live objects (HeapAlloc) stay flat: memory is held in partly used spans.",
+        fingerprint: "Free space inside in-use spans (HeapInuse − HeapAlloc at GC ends) and RSS grow while the live heap stays flat: memory is held in partly used spans.",
         stop_the_bleeding: &[
             "Set GOMEMLIMIT so the runtime returns memory sooner (costs CPU; needs a restart).",
             "Restart before the container limit (frees the spans; it builds up again).",
