@@ -94,13 +94,7 @@ pub fn serve(
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_write_timeout(Some(limits.write_timeout));
         if active.load(Ordering::SeqCst) >= limits.max_connections {
-            let _ = respond(
-                &stream,
-                503,
-                "text/plain; charset=utf-8",
-                b"busy: too many scrapes at once\n",
-                &[("Retry-After", "1")],
-            );
+            turn_away(&stream);
             continue;
         }
         active.fetch_add(1, Ordering::SeqCst);
@@ -116,6 +110,29 @@ pub fn serve(
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(())
+}
+
+/// 503 at once, on the accepting thread. What the client already sent is read first, without
+/// waiting: closing a socket with unread data resets the connection, and the client could lose
+/// the answer.
+fn turn_away(stream: &TcpStream) {
+    let _ = respond(
+        stream,
+        503,
+        "text/plain; charset=utf-8",
+        b"busy: too many scrapes at once\n",
+        &[("Retry-After", "1")],
+    );
+    if stream.set_nonblocking(true).is_ok() {
+        let mut sink = [0u8; 4096];
+        let mut reader = stream;
+        for _ in 0..4 {
+            match reader.read(&mut sink) {
+                Ok(n) if n > 0 => continue,
+                _ => break,
+            }
+        }
+    }
 }
 
 /// Counts a connection as active until its thread ends, however it ends.

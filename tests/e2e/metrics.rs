@@ -227,6 +227,20 @@ fn serve_follows_a_descriptor_leak() {
         fds.total
     );
     assert!(value(&second, "steady_go_goroutines", target.pid).is_some());
+    // Four connections that never finish their request head hold every slot: the fifth is
+    // turned away at once, and the slots free up when they go.
+    let holders: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, _) = request(port, "GET /metrics HTTP/1.1\r\n\r\n");
+    assert_eq!(status, 503);
+    drop(holders);
+    assert!(wait_until(Duration::from_secs(5), || request(
+        port,
+        "GET /metrics HTTP/1.1\r\n\r\n"
+    )
+    .0 == 200));
     // Read-only, GET /metrics only.
     let (status, _) = request(port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(status, 405);
