@@ -123,6 +123,11 @@ fn turn_away(stream: &TcpStream) {
         b"busy: too many scrapes at once\n",
         &[("Retry-After", "1")],
     );
+    drain(stream);
+}
+
+/// Reads, without waiting, a little of what the client sent and nobody will read.
+fn drain(stream: &TcpStream) {
     if stream.set_nonblocking(true).is_ok() {
         let mut sink = [0u8; 4096];
         let mut reader = stream;
@@ -154,6 +159,7 @@ fn handle(
         Ok(head) => head,
         Err(HeadError::TooLarge) => {
             let _ = respond(&stream, 431, text, b"request head too large\n", &[]);
+            drain(&stream);
             return;
         }
         Err(HeadError::Timeout) => {
@@ -269,6 +275,76 @@ fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// A real server on a loopback port, stopped when the test's flag is set.
+    fn start(
+        limits: ServerLimits,
+        stop: &'static AtomicBool,
+    ) -> (u16, std::thread::JoinHandle<()>) {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            serve(
+                listener,
+                limits,
+                || stop.load(Ordering::SeqCst),
+                || Ok((b"steady_targets 0\n# EOF\n".to_vec(), "text/plain")),
+            )
+            .unwrap();
+        });
+        (port, handle)
+    }
+
+    fn status_of(mut stream: TcpStream) -> String {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[test]
+    fn heads_are_bounded_in_bytes_and_time() {
+        static STOP: AtomicBool = AtomicBool::new(false);
+        let limits = ServerLimits {
+            max_connections: 4,
+            head_timeout: Duration::from_millis(300),
+            write_timeout: Duration::from_secs(2),
+        };
+        let (port, server) = start(limits, &STOP);
+        let connect = || TcpStream::connect(("127.0.0.1", port)).unwrap();
+
+        let mut ok = connect();
+        ok.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        assert_eq!(status_of(ok), "HTTP/1.1 200 OK");
+
+        // A head that never ends within the size bound.
+        let mut big = connect();
+        let mut head = b"GET /metrics HTTP/1.1\r\n".to_vec();
+        head.extend(std::iter::repeat_n(b'x', MAX_HEAD_BYTES + 10));
+        let _ = big.write_all(&head);
+        assert_eq!(
+            status_of(big),
+            "HTTP/1.1 431 Request Header Fields Too Large"
+        );
+
+        // A head sent a byte at a time, never finished: cut off after head_timeout.
+        let mut slow = connect();
+        slow.write_all(b"GET /met").unwrap();
+        let began = Instant::now();
+        assert_eq!(status_of(slow), "HTTP/1.1 408 Request Timeout");
+        assert!(began.elapsed() < Duration::from_secs(3));
+
+        STOP.store(true, Ordering::SeqCst);
+        server.join().unwrap();
+    }
 
     #[test]
     fn routes() {

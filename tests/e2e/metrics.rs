@@ -303,3 +303,37 @@ fn prometheus_rules_pass_their_unit_tests() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+#[test]
+fn serve_with_name_follows_processes_that_start_and_exit() {
+    let first = Target::spawn_go("stacks_leak", &["-mode", "healthy", "-lifetime", "60"]);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Server {
+        child: steady_command()
+            .args(["serve", "--listen", &listen, "--name", "^stacks_leak$"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("steady serve"),
+        port,
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || TcpStream::connect(&listen)
+            .is_ok()),
+        "steady serve did not listen on {listen}"
+    );
+    // Other tests run stacks_leak targets too: only these two PIDs are asserted on.
+    let seen = |pid: i32| value(&scrape(port), "steady_fds_open", pid).is_some();
+    assert!(seen(first.pid), "first target missing");
+    let second = Target::spawn_go("stacks_leak", &["-mode", "healthy", "-lifetime", "60"]);
+    assert!(seen(second.pid), "a process that started is not followed");
+    let gone = first.pid;
+    drop(first);
+    assert!(
+        wait_until(Duration::from_secs(10), || !seen(gone)),
+        "a process that exited is still served"
+    );
+    assert!(seen(second.pid));
+}
