@@ -18,6 +18,7 @@ use crate::collect::endpoint::{self, Endpoint};
 use crate::collect::facts::read_facts;
 use crate::collect::process::Target;
 use crate::collect::sampler::{fetch_go_figures, sample_proc};
+use crate::error::CollectError;
 use crate::model::sample::Sample;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -145,8 +146,8 @@ impl Watcher {
     }
 
     /// Reads every target now. With PIDs, each PID's outcome (an exited one is an error and
-    /// is opened afresh next time); with a name, the readings of the processes that match
-    /// now (ones that exit between the match and the read are left out).
+    /// is opened afresh next time); with a name, the outcomes of the processes that match
+    /// now, leaving out the ones that exit between the match and the read.
     pub fn read_all(&mut self) -> Vec<(i32, Result<Reading>)> {
         let (pids, strict) = match &self.selection {
             Selection::Pids(pids) => (pids.clone(), true),
@@ -163,9 +164,11 @@ impl Watcher {
                     r
                 }),
             };
-            if read.is_err() {
+            if let Err(err) = &read {
                 self.watched.remove(&pid);
-                if !strict {
+                // A process that matched the name and exited before it was read is simply
+                // not there; one that cannot be read (permissions) is said.
+                if !strict && is_gone(err) {
                     continue;
                 }
             }
@@ -173,6 +176,15 @@ impl Watcher {
         }
         out
     }
+}
+
+fn is_gone(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<CollectError>(),
+            Some(CollectError::ProcessGone { .. } | CollectError::NoSuchProcess { .. })
+        )
+    })
 }
 
 /// PIDs whose comm or executable file name matches `re`, steady itself left out.
