@@ -35,6 +35,8 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
             [CompletionResult]::new('runbook', 'runbook', [CompletionResultType]::ParameterValue, 'Print the runbook cards: all of them listed, or one by kind')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print one Prometheus/OpenMetrics exposition of the targets'' state now (for node_exporter''s textfile collector)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -222,6 +224,39 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'steady;metrics' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Every process whose command name (comm) or executable file name matches REGEX')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the exposition to FILE atomically (temp file + rename) instead of stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the exposition to FILE atomically (temp file + rename) instead of stdout')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Descriptor groups per target in steady_fd_group_open (at most 20)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'steady;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to serve /metrics on (loopback unless --allow-remote)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Follow every process whose command name (comm) or executable file name matches REGEX')
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Process IDs of the targets')
+            [CompletionResult]::new('--go-interval', '--go-interval', [CompletionResultType]::ParameterName, 'Fetch Go runtime figures at most this often per target, and serve the last ones between')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Descriptor groups per target in steady_fd_group_open (at most 20)')
+            [CompletionResult]::new('--max-scrapes', '--max-scrapes', [CompletionResultType]::ParameterName, 'Connections served at once; more are answered 503')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--allow-remote', '--allow-remote', [CompletionResultType]::ParameterName, 'Allow a --listen address other than loopback')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'steady;generate' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory to write completions/ and man/ into')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
@@ -241,6 +276,8 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
             [CompletionResult]::new('runbook', 'runbook', [CompletionResultType]::ParameterValue, 'Print the runbook cards: all of them listed, or one by kind')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print one Prometheus/OpenMetrics exposition of the targets'' state now (for node_exporter''s textfile collector)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packaging)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -273,6 +310,12 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;help;runbook' {
+            break
+        }
+        'steady;help;metrics' {
+            break
+        }
+        'steady;help;serve' {
             break
         }
         'steady;help;generate' {

@@ -32,6 +32,8 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand stacks 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
             cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
             cand runbook 'Print the runbook cards: all of them listed, or one by kind'
+            cand metrics 'Print one Prometheus/OpenMetrics exposition of the targets'' state now (for node_exporter''s textfile collector)'
+            cand serve 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
             cand generate 'Write shell completions and man pages (for packaging)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -204,6 +206,37 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'steady;metrics'= {
+            cand --name 'Every process whose command name (comm) or executable file name matches REGEX'
+            cand -o 'Write the exposition to FILE atomically (temp file + rename) instead of stdout'
+            cand --out 'Write the exposition to FILE atomically (temp file + rename) instead of stdout'
+            cand --top 'Descriptor groups per target in steady_fd_group_open (at most 20)'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'steady;serve'= {
+            cand --listen 'Address to serve /metrics on (loopback unless --allow-remote)'
+            cand --name 'Follow every process whose command name (comm) or executable file name matches REGEX'
+            cand --pid 'Process IDs of the targets'
+            cand --go-interval 'Fetch Go runtime figures at most this often per target, and serve the last ones between'
+            cand --top 'Descriptor groups per target in steady_fd_group_open (at most 20)'
+            cand --max-scrapes 'Connections served at once; more are answered 503'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --allow-remote 'Allow a --listen address other than loopback'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'steady;generate'= {
             cand --out 'Directory to write completions/ and man/ into'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
@@ -222,6 +255,8 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand stacks 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
             cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
             cand runbook 'Print the runbook cards: all of them listed, or one by kind'
+            cand metrics 'Print one Prometheus/OpenMetrics exposition of the targets'' state now (for node_exporter''s textfile collector)'
+            cand serve 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
             cand generate 'Write shell completions and man pages (for packaging)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -245,6 +280,10 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady;help;triage'= {
         }
         &'steady;help;runbook'= {
+        }
+        &'steady;help;metrics'= {
+        }
+        &'steady;help;serve'= {
         }
         &'steady;help;generate'= {
         }

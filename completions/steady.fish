@@ -38,6 +38,8 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "heap" -d 'Snapshot, t
 complete -c steady -n "__fish_steady_needs_command" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
 complete -c steady -n "__fish_steady_needs_command" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
 complete -c steady -n "__fish_steady_needs_command" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
+complete -c steady -n "__fish_steady_needs_command" -f -a "metrics" -d 'Print one Prometheus/OpenMetrics exposition of the targets\' state now (for node_exporter\'s textfile collector)'
+complete -c steady -n "__fish_steady_needs_command" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
@@ -187,6 +189,32 @@ complete -c steady -n "__fish_steady_using_subcommand runbook" -l proc-root -d '
 complete -c steady -n "__fish_steady_using_subcommand runbook" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand runbook" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand runbook" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand metrics" -l name -d 'Every process whose command name (comm) or executable file name matches REGEX' -r
+complete -c steady -n "__fish_steady_using_subcommand metrics" -s o -l out -d 'Write the exposition to FILE atomically (temp file + rename) instead of stdout' -r -F
+complete -c steady -n "__fish_steady_using_subcommand metrics" -l top -d 'Descriptor groups per target in steady_fd_group_open (at most 20)' -r
+complete -c steady -n "__fish_steady_using_subcommand metrics" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand metrics" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand metrics" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand metrics" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand metrics" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand serve" -l listen -d 'Address to serve /metrics on (loopback unless --allow-remote)' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l name -d 'Follow every process whose command name (comm) or executable file name matches REGEX' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l pid -d 'Process IDs of the targets' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l go-interval -d 'Fetch Go runtime figures at most this often per target, and serve the last ones between' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l top -d 'Descriptor groups per target in steady_fd_group_open (at most 20)' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l max-scrapes -d 'Connections served at once; more are answered 503' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand serve" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand serve" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand serve" -l allow-remote -d 'Allow a --listen address other than loopback'
+complete -c steady -n "__fish_steady_using_subcommand serve" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand generate" -l out -d 'Directory to write completions/ and man/ into' -r -F
 complete -c steady -n "__fish_steady_using_subcommand generate" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -196,14 +224,16 @@ complete -c steady -n "__fish_steady_using_subcommand generate" -l proc-root -d 
 complete -c steady -n "__fish_steady_using_subcommand generate" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "metrics" -d 'Print one Prometheus/OpenMetrics exposition of the targets\' state now (for node_exporter\'s textfile collector)'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'

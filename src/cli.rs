@@ -127,6 +127,32 @@ hours and judged later.\n\nExit status: 0 when steady, 1 when any drift is found
     /// Print the runbook cards: all of them listed, or one by kind
     Runbook(RunbookArgs),
 
+    /// Print one Prometheus/OpenMetrics exposition of the targets' state now (for node_exporter's textfile collector)
+    #[command(
+        long_about = "Reads each target once — descriptors open against the soft and hard limit, descriptors by kind, \
+the largest descriptor groups (at most --top, so the series count stays fixed), threads, CPU, RSS (anon/file), the \
+cgroup memory usage and limit, and for Go targets (their /debug/pprof endpoint discovered as triage does) goroutines, \
+the live heap after the last GC, HeapInuse, HeapIdle, HeapReleased, NumGC, GOMEMLIMIT and GOGC — and prints them as \
+one text exposition: steady_ metrics in base units, labels pid, comm and exe, HELP and TYPE lines, no timestamps, \
+closed by # EOF. -o FILE writes it atomically (a temp file, then a rename), for node_exporter's textfile collector: \
+`steady metrics --name myservice -o /var/lib/node_exporter/textfile/steady.prom` from cron.\n\nNever asks a Go \
+target for a GC or a stop-the-world dump.\n\nExit status: 0 when the exposition was written, 2 on error (a PID \
+that does not exist, a file that cannot be written)."
+    )]
+    Metrics(MetricsArgs),
+
+    /// Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape
+    #[command(
+        long_about = "A small HTTP/1.1 server on --listen (loopback unless --allow-remote) that answers GET /metrics \
+with the exposition `steady metrics` prints, read afresh on every scrape: /proc figures each time, Go runtime \
+figures at most every --go-interval (kept in between; steady_go_figures_age_seconds says how old). With --name, \
+processes that start or exit are followed from one scrape to the next.\n\nRead-only: no request reaches the \
+targets (anything but GET /metrics is 404 or 405), so none can force a GC, a goroutine dump or a limit change. \
+Request heads are bounded in size and time; at most --max-scrapes connections are served at once, more get 503. \
+SIGTERM or Ctrl-C stops it cleanly.\n\nExit status: 0 after a clean stop, 2 on error."
+    )]
+    Serve(ServeArgs),
+
     /// Write shell completions and man pages (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -401,6 +427,56 @@ pub struct TriageArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Process IDs of the targets
+    #[arg(value_parser = parse_pid, required_unless_present = "name", conflicts_with = "name")]
+    pub pids: Vec<i32>,
+
+    /// Every process whose command name (comm) or executable file name matches REGEX
+    #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
+    pub name: Option<regex::Regex>,
+
+    /// Write the exposition to FILE atomically (temp file + rename) instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Descriptor groups per target in steady_fd_group_open (at most 20)
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=20))]
+    pub top: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to serve /metrics on (loopback unless --allow-remote)
+    #[arg(long, default_value = "127.0.0.1:9977", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// Allow a --listen address other than loopback
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    /// Follow every process whose command name (comm) or executable file name matches REGEX
+    #[arg(long, value_name = "REGEX", value_parser = parse_regex, required_unless_present = "pid", conflicts_with = "pid")]
+    pub name: Option<regex::Regex>,
+
+    /// Process IDs of the targets
+    #[arg(long, value_parser = parse_pid, num_args = 1.., value_name = "PID")]
+    pub pid: Vec<i32>,
+
+    /// Fetch Go runtime figures at most this often per target, and serve the last ones between
+    #[arg(long, value_parser = parse_duration, default_value = "15s", value_name = "DURATION")]
+    pub go_interval: Duration,
+
+    /// Descriptor groups per target in steady_fd_group_open (at most 20)
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=20))]
+    pub top: u8,
+
+    /// Connections served at once; more are answered 503
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_scrapes: u16,
+}
+
+#[derive(Debug, Args)]
 pub struct RunbookArgs {
     /// The card to print: memory-drift, fd-exhaustion, goroutine-leak, thread-leak, allocator-fragmentation, deadline-drift or steady
     pub kind: Option<String>,
@@ -487,6 +563,15 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         _ => return Err(bad()),
     };
     n.checked_mul(factor).ok_or_else(bad)
+}
+
+/// A --name pattern, e.g. `^myservice$` or `api|worker`.
+pub fn parse_regex(text: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(text).map_err(|e| {
+        let why = e.to_string();
+        let last = why.lines().last().unwrap_or("invalid").trim().to_string();
+        format!("`{text}` is not a regular expression ({last}); write e.g. '^myservice$'")
+    })
 }
 
 fn parse_nofile(text: &str) -> Result<NofileRequest, String> {

@@ -3,16 +3,20 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::analyze::heap::Granularity;
 use crate::analyze::policy::StacksPolicy;
 use crate::cli::{CardFormat, Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
 use crate::collect::endpoint::Endpoint;
 use crate::collect::goroutines::GoroutineFetch;
+use crate::collect::metrics_scan::{ReadOptions, Selection};
 use crate::collect::snapshot::FetchOptions;
 use crate::commands::fds::FdsOptions;
 use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
 use crate::commands::limits::LimitsOptions;
+use crate::commands::metrics::MetricsOptions;
+use crate::commands::serve::ServeOptions;
 use crate::commands::stacks::{StacksOptions, Which};
 use crate::commands::triage::TriageOptions;
 use crate::commands::{Output, ProcSource};
@@ -31,6 +35,8 @@ pub enum Job {
         pid: Option<i32>,
         markdown: bool,
     },
+    Metrics(MetricsOptions),
+    Serve(ServeOptions),
     Generate(PathBuf),
 }
 
@@ -135,9 +141,38 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             pid: args.pid,
             markdown: args.format == CardFormat::Markdown,
         },
+        Command::Metrics(args) => Job::Metrics(MetricsOptions {
+            selection: selection(args.pids, args.name),
+            read: ReadOptions {
+                proc_root: global.proc_root.clone(),
+                timeout: global.timeout,
+                go_interval: Duration::ZERO,
+            },
+            top: usize::from(args.top),
+            out: args.out,
+        }),
+        Command::Serve(args) => Job::Serve(ServeOptions {
+            listen: args.listen,
+            allow_remote: args.allow_remote,
+            selection: selection(args.pid, args.name),
+            read: ReadOptions {
+                proc_root: global.proc_root.clone(),
+                timeout: global.timeout,
+                go_interval: args.go_interval,
+            },
+            top: usize::from(args.top),
+            max_scrapes: usize::from(args.max_scrapes),
+        }),
         Command::Generate(args) => Job::Generate(args.out),
     };
     (job, output)
+}
+
+fn selection(pids: Vec<i32>, name: Option<regex::Regex>) -> Selection {
+    match name {
+        Some(re) => Selection::Name(re),
+        None => Selection::Pids(pids),
+    }
 }
 
 fn view_options(view: Option<&ProfileViewArgs>) -> ViewOptions {

@@ -102,6 +102,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             pid,
             markdown,
         } => commands::runbook::run(kind.as_deref(), *pid, *markdown, &output, &mut out)?,
+        Job::Metrics(opts) => commands::metrics::run(opts, &output, &mut out)?,
+        Job::Serve(opts) => commands::serve::run(opts, &output)?,
         Job::Generate(dir) => {
             commands::generate::run(dir)?;
             Outcome::Steady

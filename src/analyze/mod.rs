@@ -8,6 +8,7 @@ pub mod heap;
 pub mod heap_report;
 pub mod ledger;
 pub mod limits;
+pub mod metrics;
 pub mod policy;
 pub mod runbook;
 pub mod series;

@@ -120,55 +120,14 @@ impl<'a> Sampler<'a> {
         Ok(sample)
     }
 
-    /// The goroutine count (with how many wait on I/O) from ?debug=1, and MemStats with the
-    /// profile's post-GC in-use total from heap?debug=1: neither stops the world for long.
-    /// A failed fetch leaves the fields empty.
+    /// The Go figures of one sample (see [`fetch_go_figures`]); remembers the largest
+    /// goroutine group for the identity dumps.
     fn sample_go(&mut self, endpoint: &Endpoint, sample: &mut Sample) -> bool {
-        let timeout = self.cfg.timeout;
-        if let Ok(page) = http::get(&endpoint.url("goroutine?debug=1"), timeout, MAX_GO_BYTES) {
-            if let Ok(dump) = parse_dump(page.body.as_slice(), "goroutines", false) {
-                sample.goroutines = Some(dump.total);
-                sample.goroutines_io_wait = Some(
-                    dump.groups
-                        .iter()
-                        .filter(|g| {
-                            g.frames
-                                .iter()
-                                .any(|f| f.function == "internal/poll.runtime_pollWait")
-                        })
-                        .map(|g| g.count)
-                        .sum(),
-                );
-                self.largest_group = dump.groups.iter().map(|g| g.count).max().unwrap_or(0);
-            }
+        let fetched = fetch_go_figures(endpoint, self.cfg.timeout, self.cfg.force_gc, sample);
+        if let Some(largest) = fetched.largest_group {
+            self.largest_group = largest;
         }
-        let path = if self.cfg.force_gc {
-            "heap?debug=1&gc=1"
-        } else {
-            "heap?debug=1"
-        };
-        let mut reader = HeapTextReader::new();
-        let fetched = http::get_lines(&endpoint.url(path), timeout, MAX_GO_BYTES, |line| {
-            reader.feed(line)
-        });
-        if fetched.is_ok() {
-            let text = reader.finish();
-            if let Some(m) = text.memstats {
-                sample.heap_alloc = Some(m.heap_alloc);
-                sample.heap_inuse = Some(m.heap_inuse);
-                sample.heap_idle = Some(m.heap_idle);
-                sample.heap_released = Some(m.heap_released);
-                sample.next_gc = Some(m.next_gc);
-                sample.stack_inuse = Some(m.stack_inuse);
-                sample.num_gc = Some(m.num_gc);
-                sample.last_gc = (m.last_gc_unix_ns > 0).then(|| m.last_gc_unix_ns as f64 / 1e9);
-                let prev = m.recent_gc_ends_unix_ns[1];
-                sample.prev_gc = (prev > 0).then(|| prev as f64 / 1e9);
-                sample.gc_forced = self.cfg.force_gc;
-            }
-            sample.heap_live_profile = text.inuse_bytes;
-        }
-        sample.goroutines.is_some() || sample.heap_alloc.is_some()
+        fetched.any
     }
 
     /// Every goroutine by ID, when a group is large enough to be a pile-up and the count is
@@ -247,7 +206,76 @@ fn probe(url: &str, timeout: Duration, sample: &mut Sample) {
     }
 }
 
-fn sample_proc(target: &Target, census: FdCensus) -> Result<Sample> {
+/// What one Go fetch gave besides the sample's fields.
+pub(crate) struct GoFetched {
+    /// Either the goroutine count or MemStats arrived.
+    pub any: bool,
+    /// Members of the largest goroutine group, when the goroutine profile was read.
+    pub largest_group: Option<u64>,
+}
+
+/// The goroutine count (with how many wait on I/O) from ?debug=1, and MemStats with the
+/// profile's post-GC in-use total from heap?debug=1: neither stops the world for long.
+/// A failed fetch leaves the fields empty. Shared by triage's sampler and `metrics`/`serve`.
+pub(crate) fn fetch_go_figures(
+    endpoint: &Endpoint,
+    timeout: Duration,
+    force_gc: bool,
+    sample: &mut Sample,
+) -> GoFetched {
+    let mut largest_group = None;
+    if let Ok(page) = http::get(&endpoint.url("goroutine?debug=1"), timeout, MAX_GO_BYTES) {
+        if let Ok(dump) = parse_dump(page.body.as_slice(), "goroutines", false) {
+            sample.goroutines = Some(dump.total);
+            sample.goroutines_io_wait = Some(
+                dump.groups
+                    .iter()
+                    .filter(|g| {
+                        g.frames
+                            .iter()
+                            .any(|f| f.function == "internal/poll.runtime_pollWait")
+                    })
+                    .map(|g| g.count)
+                    .sum(),
+            );
+            largest_group = Some(dump.groups.iter().map(|g| g.count).max().unwrap_or(0));
+        }
+    }
+    let path = if force_gc {
+        "heap?debug=1&gc=1"
+    } else {
+        "heap?debug=1"
+    };
+    let mut reader = HeapTextReader::new();
+    let fetched = http::get_lines(&endpoint.url(path), timeout, MAX_GO_BYTES, |line| {
+        reader.feed(line)
+    });
+    if fetched.is_ok() {
+        let text = reader.finish();
+        if let Some(m) = text.memstats {
+            sample.heap_alloc = Some(m.heap_alloc);
+            sample.heap_inuse = Some(m.heap_inuse);
+            sample.heap_idle = Some(m.heap_idle);
+            sample.heap_released = Some(m.heap_released);
+            sample.next_gc = Some(m.next_gc);
+            sample.stack_inuse = Some(m.stack_inuse);
+            sample.num_gc = Some(m.num_gc);
+            sample.last_gc = (m.last_gc_unix_ns > 0).then(|| m.last_gc_unix_ns as f64 / 1e9);
+            let prev = m.recent_gc_ends_unix_ns[1];
+            sample.prev_gc = (prev > 0).then(|| prev as f64 / 1e9);
+            sample.gc_forced = force_gc;
+        }
+        sample.heap_live_profile = text.inuse_bytes;
+    }
+    GoFetched {
+        any: sample.goroutines.is_some() || sample.heap_alloc.is_some(),
+        largest_group,
+    }
+}
+
+/// What /proc and the cgroup say of the target now, from one census: memory, threads, CPU,
+/// descriptors by kind and the 20 largest groups. Shared by triage's sampler and `metrics`.
+pub(crate) fn sample_proc(target: &Target, census: FdCensus) -> Result<Sample> {
     let memory = read_proc_memory(target)?;
     let (cpu_seconds, threads) = tasks::read_cpu_and_threads(target)?;
     // Accepted connections from many peers share one name (their local port): summed.

@@ -4,7 +4,9 @@ pub mod fds;
 pub mod generate;
 pub mod heap;
 pub mod limits;
+pub mod metrics;
 pub mod runbook;
+pub mod serve;
 pub mod stacks;
 pub mod triage;
 

@@ -11,6 +11,7 @@ pub mod heap_table;
 pub mod heap_text;
 pub mod limits_json;
 pub mod limits_table;
+pub mod openmetrics;
 pub mod progress;
 pub mod runbook;
 pub mod stacks_json;

@@ -5,6 +5,7 @@ mod fds;
 mod generated;
 mod heap;
 mod heap_story;
+mod metrics;
 mod permissions;
 mod real_services;
 mod replay;
