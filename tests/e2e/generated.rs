@@ -49,7 +49,9 @@ fn completions_and_man_pages_are_fresh() {
             "steady-heap-top.1",
             "steady-heap.1",
             "steady-limits.1",
+            "steady-metrics.1",
             "steady-runbook.1",
+            "steady-serve.1",
             "steady-stacks.1",
             "steady-triage.1",
             "steady.1"
