@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
-            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request')
             [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
@@ -41,7 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
         }
         'steady;fds' {
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
-            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)')
+            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
@@ -53,11 +53,13 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;limits' {
-            [CompletionResult]::new('--set-nofile', '--set-nofile', [CompletionResultType]::ParameterName, 'Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Every process whose command name or executable path matches REGEX (one report each)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Change a limit of the live process, as prlimit: NOFILE=4096:8192, NOFILE=4096: (soft only), NOFILE=:8192 (hard only), CORE=unlimited (a single value sets both); repeat for several')
+            [CompletionResult]::new('--set-nofile', '--set-nofile', [CompletionResultType]::ParameterName, 'Change RLIMIT_NOFILE to SOFT (the hard limit stays), or SOFT:HARD')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every resource limit, not only RLIMIT_NOFILE')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every resource limit (prlimit''s table), not only RLIMIT_NOFILE')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -119,7 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;heap;diff' {
-            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Take both snapshots of the live PID, this long apart (e.g. 30m)')
+            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Take both snapshots of the live PID, this long apart (e.g. 30m; at least 1s), and show growth per minute')
             [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
             [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
@@ -236,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
         }
         'steady;help' {
             [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
-            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request')
             [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')

@@ -608,12 +608,20 @@ _steady() {
             return 0
             ;;
         steady__subcmd__limits)
-            opts="-h -V --all --set-nofile --json --color --timeout --proc-root --help --version"
+            opts="-h -V --name --all --set --set-nofile --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --set-nofile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

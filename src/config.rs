@@ -12,7 +12,7 @@ use crate::collect::goroutines::GoroutineFetch;
 use crate::collect::snapshot::FetchOptions;
 use crate::commands::fds::FdsOptions;
 use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
-use crate::commands::limits::LimitsOptions;
+use crate::commands::limits::{LimitsOptions, Targets};
 use crate::commands::stacks::{StacksOptions, Which};
 use crate::commands::triage::TriageOptions;
 use crate::commands::{Output, ProcSource};
@@ -53,9 +53,16 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             over: args.over,
         }),
         Command::Limits(args) => Job::Limits(LimitsOptions {
-            source: source(args.pid),
+            targets: match (args.name, args.pids) {
+                (Some(pattern), _) => Targets::Name(pattern),
+                (None, Some(list)) if list.is_list => Targets::Pids(list.pids),
+                (None, Some(list)) => Targets::One(list.pids[0]),
+                // clap requires one of the two.
+                (None, None) => Targets::Pids(Vec::new()),
+            },
+            proc_root: global.proc_root.clone(),
             all: args.all,
-            set_nofile: args.set_nofile,
+            set: args.set_nofile.into_iter().chain(args.set).collect(),
         }),
         Command::Heap(args) => {
             let (request, view, fetch) = heap_parts(&args.action);
