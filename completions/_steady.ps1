@@ -79,12 +79,13 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'steady;heap;snapshot' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
@@ -103,6 +104,8 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
             [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
@@ -125,6 +128,8 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
             [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
@@ -142,10 +147,29 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'steady;heap;list' {
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--gc', '--gc', [CompletionResultType]::ParameterName, 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'steady;heap;help' {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -156,6 +180,9 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;heap;help;diff' {
+            break
+        }
+        'steady;heap;help;list' {
             break
         }
         'steady;heap;help;help' {
@@ -257,6 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)')
             break
         }
         'steady;help;heap;snapshot' {
@@ -266,6 +294,9 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;help;heap;diff' {
+            break
+        }
+        'steady;help;heap;list' {
             break
         }
         'steady;help;stacks' {

@@ -46,6 +46,9 @@ _steady() {
             steady__subcmd__heap,help)
                 cmd="steady__subcmd__heap__subcmd__help"
                 ;;
+            steady__subcmd__heap,list)
+                cmd="steady__subcmd__heap__subcmd__list"
+                ;;
             steady__subcmd__heap,snapshot)
                 cmd="steady__subcmd__heap__subcmd__snapshot"
                 ;;
@@ -57,6 +60,9 @@ _steady() {
                 ;;
             steady__subcmd__heap__subcmd__help,help)
                 cmd="steady__subcmd__heap__subcmd__help__subcmd__help"
+                ;;
+            steady__subcmd__heap__subcmd__help,list)
+                cmd="steady__subcmd__heap__subcmd__help__subcmd__list"
                 ;;
             steady__subcmd__heap__subcmd__help,snapshot)
                 cmd="steady__subcmd__heap__subcmd__help__subcmd__snapshot"
@@ -90,6 +96,9 @@ _steady() {
                 ;;
             steady__subcmd__help__subcmd__heap,diff)
                 cmd="steady__subcmd__help__subcmd__heap__subcmd__diff"
+                ;;
+            steady__subcmd__help__subcmd__heap,list)
+                cmd="steady__subcmd__help__subcmd__heap__subcmd__list"
                 ;;
             steady__subcmd__help__subcmd__heap,snapshot)
                 cmd="steady__subcmd__help__subcmd__heap__subcmd__snapshot"
@@ -194,7 +203,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap)
-            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff help"
+            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,7 +229,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__diff)
-            opts="-h -V --over --sample --lines --cum --top --flame --folded --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --over --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +248,14 @@ _steady() {
                     return 0
                     ;;
                 --flame)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -274,7 +291,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__help)
-            opts="snapshot top diff help"
+            opts="snapshot top diff list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,6 +332,20 @@ _steady() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        steady__subcmd__heap__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         steady__subcmd__heap__subcmd__help__subcmd__snapshot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -336,6 +367,56 @@ _steady() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__list)
+            opts="-h -V --sample --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sample)
+                    COMPREPLY=($(compgen -W "inuse_space inuse_objects alloc_space alloc_objects" -- "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -390,7 +471,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__top)
-            opts="-h -V --sample --lines --cum --top --flame --folded --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +486,14 @@ _steady() {
                     return 0
                     ;;
                 --flame)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -482,7 +571,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__help__subcmd__heap)
-            opts="snapshot top diff"
+            opts="snapshot top diff list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,6 +585,20 @@ _steady() {
             return 0
             ;;
         steady__subcmd__help__subcmd__heap__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__heap__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

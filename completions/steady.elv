@@ -73,11 +73,12 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand list 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;heap;snapshot'= {
-            cand -o 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)'
-            cand --out 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)'
+            cand -o 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)'
+            cand --out 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)'
             cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
             cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
@@ -95,6 +96,8 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --sample 'Which values to read (Go leaves the profile''s default unset)'
             cand --top 'Show this many entries (0 for all)'
             cand --flame 'Write a flame graph (a differential one for diff) as SVG'
+            cand --focus 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus'
+            cand --ignore 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore'
             cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
             cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
@@ -116,6 +119,8 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --sample 'Which values to read (Go leaves the profile''s default unset)'
             cand --top 'Show this many entries (0 for all)'
             cand --flame 'Write a flame graph (a differential one for diff) as SVG'
+            cand --focus 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus'
+            cand --ignore 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore'
             cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
             cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
@@ -132,10 +137,28 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'steady;heap;list'= {
+            cand --sample 'Which values to read (Go leaves the profile''s default unset)'
+            cand --focus 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus'
+            cand --ignore 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore'
+            cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
+            cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
+            cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --gc 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'steady;heap;help'= {
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand list 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;heap;help;snapshot'= {
@@ -143,6 +166,8 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady;heap;help;top'= {
         }
         &'steady;heap;help;diff'= {
+        }
+        &'steady;heap;help;list'= {
         }
         &'steady;heap;help;help'= {
         }
@@ -235,12 +260,15 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand list 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
         }
         &'steady;help;heap;snapshot'= {
         }
         &'steady;help;heap;top'= {
         }
         &'steady;help;heap;diff'= {
+        }
+        &'steady;help;heap;list'= {
         }
         &'steady;help;stacks'= {
         }

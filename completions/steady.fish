@@ -62,19 +62,20 @@ complete -c steady -n "__fish_steady_using_subcommand limits" -l all -d 'Show ev
 complete -c steady -n "__fish_steady_using_subcommand limits" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s o -l out -d 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s o -l out -d 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
@@ -93,6 +94,8 @@ alloc_space\t''
 alloc_objects\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l top -d 'Show this many entries (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l flame -d 'Write a flame graph (a differential one for diff) as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l focus -d 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l ignore -d 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
@@ -115,6 +118,8 @@ alloc_space\t''
 alloc_objects\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l top -d 'Show this many entries (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l flame -d 'Write a flame graph (a differential one for diff) as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l focus -d 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l ignore -d 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
@@ -130,9 +135,28 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l sample -d 'Which values to read (Go leaves the profile\'s default unset)' -r -f -a "inuse_space\t''
+inuse_objects\t''
+alloc_space\t''
+alloc_objects\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l focus -d 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l ignore -d 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l file -d 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)' -r
@@ -209,3 +233,4 @@ complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'

@@ -199,6 +199,40 @@ pub enum HeapAction {
     Top(HeapTopArgs),
     /// What grew between two profiles, or over a window of a live process
     Diff(HeapDiffArgs),
+    /// Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)
+    List(HeapListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HeapListArgs {
+    /// Functions whose name matches this regular expression (e.g. 'main\.leak', '^bufio\.')
+    #[arg(value_parser = parse_regex, value_name = "REGEX")]
+    pub pattern: Regex,
+
+    /// A PID, or a snapshot / pprof file
+    pub source: String,
+
+    /// Which values to read (Go leaves the profile's default unset)
+    #[arg(long, value_name = "TYPE", default_value = "inuse_space",
+          value_parser = ["inuse_space", "inuse_objects", "alloc_space", "alloc_objects"])]
+    pub sample: String,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub focus: Option<Regex>,
+
+    /// Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub ignore: Option<Regex>,
 }
 
 #[derive(Debug, Args)]
@@ -207,7 +241,7 @@ pub struct HeapSnapshotArgs {
     #[arg(value_parser = parse_pid)]
     pub pid: i32,
 
-    /// Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)
+    /// Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -272,6 +306,9 @@ pub struct ProfileViewArgs {
     /// Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table
     #[arg(long)]
     pub folded: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]

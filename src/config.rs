@@ -5,8 +5,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::analyze::heap::Granularity;
+use crate::analyze::heap::SampleFilter;
 use crate::analyze::policy::StacksPolicy;
-use crate::cli::{CardFormat, Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
+use crate::cli::{
+    CardFormat, Cli, ColorMode, Command, FetchArgs, FilterArgs, HeapAction, ProfileViewArgs,
+};
 use crate::collect::endpoint::Endpoint;
 use crate::collect::goroutines::GoroutineFetch;
 use crate::collect::snapshot::FetchOptions;
@@ -66,6 +69,11 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
         }),
         Command::Heap(args) => {
             let (request, view, fetch) = heap_parts(&args.action);
+            let mut view = view_options(view);
+            if let HeapAction::List(a) = &args.action {
+                view.sample = a.sample.clone();
+                view.filter = filter(&a.filter);
+            }
             let opts = HeapOptions {
                 proc_root: global.proc_root.clone(),
                 fetch: FetchOptions {
@@ -79,7 +87,7 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
                     max_bytes: fetch.max_bytes,
                     allow_smaps: true,
                 },
-                view: view_options(view),
+                view,
             };
             Job::Heap(request, opts)
         }
@@ -160,6 +168,7 @@ fn view_options(view: Option<&ProfileViewArgs>) -> ViewOptions {
             top: v.top,
             flame: v.flame.clone(),
             folded: v.folded,
+            filter: filter(&v.filter),
         },
         // `snapshot` shows no profile view.
         None => ViewOptions {
@@ -169,7 +178,15 @@ fn view_options(view: Option<&ProfileViewArgs>) -> ViewOptions {
             top: 20,
             flame: None,
             folded: false,
+            filter: SampleFilter::default(),
         },
+    }
+}
+
+fn filter(args: &FilterArgs) -> SampleFilter {
+    SampleFilter {
+        focus: args.focus.clone(),
+        ignore: args.ignore.clone(),
     }
 }
 
@@ -188,6 +205,14 @@ fn heap_parts(action: &HeapAction) -> (HeapRequest, Option<&ProfileViewArgs>, &F
                 source: a.source.clone(),
             },
             Some(&a.view),
+            &a.fetch,
+        ),
+        HeapAction::List(a) => (
+            HeapRequest::List {
+                pattern: a.pattern.clone(),
+                source: a.source.clone(),
+            },
+            None,
             &a.fetch,
         ),
         HeapAction::Diff(a) => (
