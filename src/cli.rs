@@ -99,7 +99,7 @@ endpoint among the TCP ports the process itself listens on, fetches the heap pro
 target's world), and reads what the kernel says of its memory. For processes without an endpoint it records \
 /proc/PID/smaps instead.\n\nA SOURCE is a PID (a live snapshot is taken) or a file written by `steady heap \
 snapshot` (or any pprof heap profile, e.g. from `curl .../debug/pprof/heap`).\n\nExit status: `diff` exits 1 \
-when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapshot` and `top` exit 0; 2 on error."
+when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapshot`, `top` and `list` exit 0; 2 on error."
     )]
     Heap(HeapArgs),
 
