@@ -227,6 +227,12 @@ pub fn plan_limit(req: &LimitRequest, ctx: &SetContext) -> Result<LimitPair, Str
             ));
         }
         if rank(hard) < rank(ctx.current.hard) {
+            // prlimit's single value sets both: say so, it is the likely surprise.
+            let both = if req.spelling == Spelling::Set && req.soft == req.hard {
+                format!(" ({name}={} sets both limits, as in prlimit)", show(soft))
+            } else {
+                String::new()
+            };
             let soft_alone = if soft != ctx.current.soft {
                 format!(
                     " — set the soft limit alone ({})",
@@ -236,7 +242,7 @@ pub fn plan_limit(req: &LimitRequest, ctx: &SetContext) -> Result<LimitPair, Str
                 " — leave the hard limit as it is".to_string()
             };
             return Err(format!(
-                "refusing to lower the {name} hard limit from {} to {}: without CAP_SYS_RESOURCE nobody can raise it again until the process restarts{soft_alone}",
+                "refusing to lower the {name} hard limit from {} to {}{both}: without CAP_SYS_RESOURCE nobody can raise it again until the process restarts{soft_alone}",
                 show(ctx.current.hard),
                 show(hard)
             ));
@@ -382,6 +388,7 @@ mod tests {
         let both = set(Resource::Nofile, Wanted::Value(4096), Wanted::Value(4096));
         let err = plan_limit(&both, &ctx()).unwrap_err();
         assert!(err.contains("(--set NOFILE=4096:)"), "{err}");
+        assert!(err.contains("NOFILE=4096 sets both limits"), "{err}");
         let ctx = SetContext {
             has_cap_sys_resource: true,
             ..ctx()
