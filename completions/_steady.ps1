@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
-            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request')
             [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
@@ -43,7 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
         }
         'steady;fds' {
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
-            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)')
+            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
@@ -55,11 +55,13 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;limits' {
-            [CompletionResult]::new('--set-nofile', '--set-nofile', [CompletionResultType]::ParameterName, 'Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Every process whose command name or executable path matches REGEX (one report each)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Change a limit of the live process, as prlimit: NOFILE=4096:8192, NOFILE=4096: (soft only), NOFILE=:8192 (hard only), CORE=unlimited (a single value sets both); repeat for several')
+            [CompletionResult]::new('--set-nofile', '--set-nofile', [CompletionResultType]::ParameterName, 'Change RLIMIT_NOFILE to SOFT (the hard limit stays), or SOFT:HARD')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every resource limit, not only RLIMIT_NOFILE')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every resource limit (prlimit''s table), not only RLIMIT_NOFILE')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -79,12 +81,13 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'steady;heap;snapshot' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
@@ -103,6 +106,8 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
             [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
@@ -121,10 +126,12 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;heap;diff' {
-            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Take both snapshots of the live PID, this long apart (e.g. 30m)')
+            [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Take both snapshots of the live PID, this long apart (e.g. 30m; at least 1s), and show growth per minute')
             [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many entries (0 for all)')
             [CompletionResult]::new('--flame', '--flame', [CompletionResultType]::ParameterName, 'Write a flame graph (a differential one for diff) as SVG')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
@@ -142,10 +149,29 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'steady;heap;list' {
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Which values to read (Go leaves the profile''s default unset)')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The loopback port that serves /debug/pprof, instead of discovering it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--gc', '--gc', [CompletionResultType]::ParameterName, 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'steady;heap;help' {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -156,6 +182,9 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;heap;help;diff' {
+            break
+        }
+        'steady;heap;help;list' {
             break
         }
         'steady;heap;help;help' {
@@ -271,7 +300,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
         }
         'steady;help' {
             [CompletionResult]::new('fds', 'fds', [CompletionResultType]::ParameterValue, 'Count open file descriptors by kind and group them so the pile-up stands out')
-            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request')
             [CompletionResult]::new('heap', 'heap', [CompletionResultType]::ParameterValue, 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps')
             [CompletionResult]::new('stacks', 'stacks', [CompletionResultType]::ParameterValue, 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production')
             [CompletionResult]::new('triage', 'triage', [CompletionResultType]::ParameterValue, 'Sample the process over a window, tell which kind of drift it is, and print the card that fits')
@@ -292,6 +321,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'The functions (or lines) holding the most memory in one profile')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What grew between two profiles, or over a window of a live process')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)')
             break
         }
         'steady;help;heap;snapshot' {
@@ -301,6 +331,9 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;help;heap;diff' {
+            break
+        }
+        'steady;help;heap;list' {
             break
         }
         'steady;help;stacks' {

@@ -52,6 +52,9 @@ _steady() {
             steady__subcmd__heap,help)
                 cmd="steady__subcmd__heap__subcmd__help"
                 ;;
+            steady__subcmd__heap,list)
+                cmd="steady__subcmd__heap__subcmd__list"
+                ;;
             steady__subcmd__heap,snapshot)
                 cmd="steady__subcmd__heap__subcmd__snapshot"
                 ;;
@@ -63,6 +66,9 @@ _steady() {
                 ;;
             steady__subcmd__heap__subcmd__help,help)
                 cmd="steady__subcmd__heap__subcmd__help__subcmd__help"
+                ;;
+            steady__subcmd__heap__subcmd__help,list)
+                cmd="steady__subcmd__heap__subcmd__help__subcmd__list"
                 ;;
             steady__subcmd__heap__subcmd__help,snapshot)
                 cmd="steady__subcmd__heap__subcmd__help__subcmd__snapshot"
@@ -102,6 +108,9 @@ _steady() {
                 ;;
             steady__subcmd__help__subcmd__heap,diff)
                 cmd="steady__subcmd__help__subcmd__heap__subcmd__diff"
+                ;;
+            steady__subcmd__help__subcmd__heap,list)
+                cmd="steady__subcmd__help__subcmd__heap__subcmd__list"
                 ;;
             steady__subcmd__help__subcmd__heap,snapshot)
                 cmd="steady__subcmd__help__subcmd__heap__subcmd__snapshot"
@@ -206,7 +215,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap)
-            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff help"
+            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,7 +241,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__diff)
-            opts="-h -V --over --sample --lines --cum --top --flame --folded --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --over --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +260,14 @@ _steady() {
                     return 0
                     ;;
                 --flame)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -286,7 +303,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__help)
-            opts="snapshot top diff help"
+            opts="snapshot top diff list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,6 +344,20 @@ _steady() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        steady__subcmd__heap__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         steady__subcmd__heap__subcmd__help__subcmd__snapshot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -348,6 +379,56 @@ _steady() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__heap__subcmd__list)
+            opts="-h -V --sample --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sample)
+                    COMPREPLY=($(compgen -W "inuse_space inuse_objects alloc_space alloc_objects" -- "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -402,7 +483,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__top)
-            opts="-h -V --sample --lines --cum --top --flame --folded --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,6 +498,14 @@ _steady() {
                     return 0
                     ;;
                 --flame)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -494,7 +583,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__help__subcmd__heap)
-            opts="snapshot top diff"
+            opts="snapshot top diff list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +597,20 @@ _steady() {
             return 0
             ;;
         steady__subcmd__help__subcmd__heap__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        steady__subcmd__help__subcmd__heap__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -648,12 +751,20 @@ _steady() {
             return 0
             ;;
         steady__subcmd__limits)
-            opts="-h -V --all --set-nofile --json --color --timeout --proc-root --help --version"
+            opts="-h -V --name --all --set --set-nofile --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --set-nofile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -27,7 +27,7 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand fds 'Count open file descriptors by kind and group them so the pile-up stands out'
-            cand limits 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+            cand limits 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request'
             cand heap 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
             cand stacks 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
             cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
@@ -39,7 +39,7 @@ set edit:completion:arg-completer[steady] = {|@words|
         }
         &'steady;fds'= {
             cand --top 'Show this many groups (0 for all)'
-            cand --over 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)'
+            cand --over 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
             cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
@@ -50,11 +50,13 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --version 'Print version'
         }
         &'steady;limits'= {
-            cand --set-nofile 'Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)'
+            cand --name 'Every process whose command name or executable path matches REGEX (one report each)'
+            cand --set 'Change a limit of the live process, as prlimit: NOFILE=4096:8192, NOFILE=4096: (soft only), NOFILE=:8192 (hard only), CORE=unlimited (a single value sets both); repeat for several'
+            cand --set-nofile 'Change RLIMIT_NOFILE to SOFT (the hard limit stays), or SOFT:HARD'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
             cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
-            cand --all 'Show every resource limit, not only RLIMIT_NOFILE'
+            cand --all 'Show every resource limit (prlimit''s table), not only RLIMIT_NOFILE'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -73,11 +75,12 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand list 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;heap;snapshot'= {
-            cand -o 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)'
-            cand --out 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)'
+            cand -o 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)'
+            cand --out 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)'
             cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
             cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
@@ -95,6 +98,8 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --sample 'Which values to read (Go leaves the profile''s default unset)'
             cand --top 'Show this many entries (0 for all)'
             cand --flame 'Write a flame graph (a differential one for diff) as SVG'
+            cand --focus 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus'
+            cand --ignore 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore'
             cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
             cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
@@ -112,10 +117,12 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --version 'Print version'
         }
         &'steady;heap;diff'= {
-            cand --over 'Take both snapshots of the live PID, this long apart (e.g. 30m)'
+            cand --over 'Take both snapshots of the live PID, this long apart (e.g. 30m; at least 1s), and show growth per minute'
             cand --sample 'Which values to read (Go leaves the profile''s default unset)'
             cand --top 'Show this many entries (0 for all)'
             cand --flame 'Write a flame graph (a differential one for diff) as SVG'
+            cand --focus 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus'
+            cand --ignore 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore'
             cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
             cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
@@ -132,10 +139,28 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'steady;heap;list'= {
+            cand --sample 'Which values to read (Go leaves the profile''s default unset)'
+            cand --focus 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus'
+            cand --ignore 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore'
+            cand --url 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)'
+            cand --port 'The loopback port that serves /debug/pprof, instead of discovering it'
+            cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
+            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
+            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
+            cand --gc 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'steady;heap;help'= {
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand list 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;heap;help;snapshot'= {
@@ -143,6 +168,8 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady;heap;help;top'= {
         }
         &'steady;heap;help;diff'= {
+        }
+        &'steady;heap;help;list'= {
         }
         &'steady;heap;help;help'= {
         }
@@ -250,7 +277,7 @@ set edit:completion:arg-completer[steady] = {|@words|
         }
         &'steady;help'= {
             cand fds 'Count open file descriptors by kind and group them so the pile-up stands out'
-            cand limits 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+            cand limits 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request'
             cand heap 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
             cand stacks 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
             cand triage 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
@@ -268,12 +295,15 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand snapshot 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
             cand top 'The functions (or lines) holding the most memory in one profile'
             cand diff 'What grew between two profiles, or over a window of a live process'
+            cand list 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
         }
         &'steady;help;heap;snapshot'= {
         }
         &'steady;help;heap;top'= {
         }
         &'steady;help;heap;diff'= {
+        }
+        &'steady;help;heap;list'= {
         }
         &'steady;help;stacks'= {
         }

@@ -33,7 +33,7 @@ complete -c steady -n "__fish_steady_needs_command" -l json -d 'Print one JSON d
 complete -c steady -n "__fish_steady_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_needs_command" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_needs_command" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
-complete -c steady -n "__fish_steady_needs_command" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+complete -c steady -n "__fish_steady_needs_command" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request'
 complete -c steady -n "__fish_steady_needs_command" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
 complete -c steady -n "__fish_steady_needs_command" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
 complete -c steady -n "__fish_steady_needs_command" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
@@ -43,7 +43,7 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "serve" -d 'Serve the 
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
-complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)' -r
+complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -52,29 +52,32 @@ complete -c steady -n "__fish_steady_using_subcommand fds" -l proc-root -d 'Read
 complete -c steady -n "__fish_steady_using_subcommand fds" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand limits" -l set-nofile -d 'Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)' -r
+complete -c steady -n "__fish_steady_using_subcommand limits" -l name -d 'Every process whose command name or executable path matches REGEX (one report each)' -r
+complete -c steady -n "__fish_steady_using_subcommand limits" -l set -d 'Change a limit of the live process, as prlimit: NOFILE=4096:8192, NOFILE=4096: (soft only), NOFILE=:8192 (hard only), CORE=unlimited (a single value sets both); repeat for several' -r
+complete -c steady -n "__fish_steady_using_subcommand limits" -l set-nofile -d 'Change RLIMIT_NOFILE to SOFT (the hard limit stays), or SOFT:HARD' -r
 complete -c steady -n "__fish_steady_using_subcommand limits" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand limits" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
 complete -c steady -n "__fish_steady_using_subcommand limits" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
-complete -c steady -n "__fish_steady_using_subcommand limits" -l all -d 'Show every resource limit, not only RLIMIT_NOFILE'
+complete -c steady -n "__fish_steady_using_subcommand limits" -l all -d 'Show every resource limit (prlimit\'s table), not only RLIMIT_NOFILE'
 complete -c steady -n "__fish_steady_using_subcommand limits" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s o -l out -d 'Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s o -l out -d 'Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
@@ -93,6 +96,8 @@ alloc_space\t''
 alloc_objects\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l top -d 'Show this many entries (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l flame -d 'Write a flame graph (a differential one for diff) as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l focus -d 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l ignore -d 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
@@ -108,13 +113,15 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l over -d 'Take both snapshots of the live PID, this long apart (e.g. 30m)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l over -d 'Take both snapshots of the live PID, this long apart (e.g. 30m; at least 1s), and show growth per minute' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l sample -d 'Which values to read (Go leaves the profile\'s default unset)' -r -f -a "inuse_space\t''
 inuse_objects\t''
 alloc_space\t''
 alloc_objects\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l top -d 'Show this many entries (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l flame -d 'Write a flame graph (a differential one for diff) as SVG' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l focus -d 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l ignore -d 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
@@ -130,9 +137,28 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l sample -d 'Which values to read (Go leaves the profile\'s default unset)' -r -f -a "inuse_space\t''
+inuse_objects\t''
+alloc_space\t''
+alloc_objects\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l focus -d 'Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l ignore -d 'Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l url -d 'The pprof handler to use instead of discovering it (e.g. http://127.0.0.1:6060/debug/pprof)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l port -d 'The loopback port that serves /debug/pprof, instead of discovering it' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l max-bytes -d 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l file -d 'Read a goroutine dump from FILE (`-` for stdin): ?debug=2 or ?debug=1 output, or a SIGQUIT/panic dump from the logs' -r
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l stuck-after -d 'A group is stuck when all its members with an age waited this many minutes or more (and it holds 5+ goroutines or waits on a lock)' -r
@@ -225,7 +251,7 @@ complete -c steady -n "__fish_steady_using_subcommand generate" -l json -d 'Prin
 complete -c steady -n "__fish_steady_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand generate" -s V -l version -d 'Print version'
 complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request'
 complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
 complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
 complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
@@ -237,3 +263,4 @@ complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
+complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'

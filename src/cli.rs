@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::analyze::limits::NofileRequest;
+use regex::Regex;
+
+use crate::analyze::limits::{LimitRequest, Spelling, Wanted};
+use crate::model::limits::Resource;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,14 +77,18 @@ by 10 or more during --over; 0 otherwise; 2 on error."
     )]
     Fds(FdsArgs),
 
-    /// Show RLIMIT_NOFILE (or every limit) and headroom; raise it on a live process on request
+    /// Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request
     #[command(
         long_about = "Reads RLIMIT_NOFILE from /proc/PID/limits (readable without privileges), fs.nr_open and the \
-current descriptor count. With --set-nofile SOFT[:HARD], changes the limit of the live process with prlimit(2), \
-refusing to go below the descriptors already open or above fs.nr_open. Raising the hard limit, or changing another \
-user's process, needs CAP_SYS_RESOURCE. Go programs raise their own soft limit to the hard limit at start, so for \
-them only the hard limit matters.\n\nExit status: 1 when the count is at 80% of the soft limit or more (after any \
-change), 0 otherwise, 2 on error or refusal."
+current descriptor count; --all lists every limit with prlimit's names. Several targets (1,42,77, or --name REGEX) \
+give one report each and a summary line (JSON: an array of the single-PID documents).\n\n\
+--set RESOURCE=SOFT:HARD changes a limit of the live process with prlimit(2), in prlimit's syntax (SOFT: for the \
+soft limit only, :HARD for the hard limit only, one value for both, numbers or unlimited); --set-nofile SOFT is the \
+shortcut for the NOFILE soft limit. steady refuses a soft limit below what the process already uses (descriptors \
+open, memory mapped, CPU seconds used...) and anything above fs.nr_open. Raising or lowering a hard limit, or \
+changing another user's process, needs CAP_SYS_RESOURCE. Go programs raise their own soft limit to the hard limit \
+at start, so for them only the hard limit matters.\n\nExit status: 1 when a count is at 80% of the soft limit or \
+more (after any change), 0 otherwise, 2 on error or refusal."
     )]
     Limits(LimitsArgs),
 
@@ -92,7 +99,7 @@ endpoint among the TCP ports the process itself listens on, fetches the heap pro
 target's world), and reads what the kernel says of its memory. For processes without an endpoint it records \
 /proc/PID/smaps instead.\n\nA SOURCE is a PID (a live snapshot is taken) or a file written by `steady heap \
 snapshot` (or any pprof heap profile, e.g. from `curl .../debug/pprof/heap`).\n\nExit status: `diff` exits 1 \
-when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapshot` and `top` exit 0; 2 on error."
+when memory grew (a leak, fragmentation or native growth), 0 otherwise; `snapshot`, `top` and `list` exit 0; 2 on error."
     )]
     Heap(HeapArgs),
 
@@ -168,24 +175,39 @@ pub struct FdsArgs {
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub top: usize,
 
-    /// Scan twice, this long apart, and show growth per group (e.g. 30s, 5m)
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    /// Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)
+    #[arg(long, value_parser = parse_over, value_name = "DURATION")]
     pub over: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
 pub struct LimitsArgs {
-    /// Process ID of the target
-    #[arg(value_parser = parse_pid)]
-    pub pid: i32,
+    /// Process ID of the target, or several separated by commas (1,42,77)
+    #[arg(value_parser = parse_pid_list, value_name = "PID[,PID…]", required_unless_present = "name", conflicts_with = "name")]
+    pub pids: Option<PidList>,
 
-    /// Show every resource limit, not only RLIMIT_NOFILE
+    /// Every process whose command name or executable path matches REGEX (one report each)
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub name: Option<Regex>,
+
+    /// Show every resource limit (prlimit's table), not only RLIMIT_NOFILE
     #[arg(long)]
     pub all: bool,
 
-    /// Change RLIMIT_NOFILE of the live process to SOFT, or SOFT:HARD (prlimit)
+    /// Change a limit of the live process, as prlimit: NOFILE=4096:8192, NOFILE=4096: (soft only), NOFILE=:8192 (hard only), CORE=unlimited (a single value sets both); repeat for several
+    #[arg(long = "set", value_parser = parse_set, value_name = "RESOURCE=SOFT:HARD")]
+    pub set: Vec<LimitRequest>,
+
+    /// Change RLIMIT_NOFILE to SOFT (the hard limit stays), or SOFT:HARD
     #[arg(long, value_parser = parse_nofile, value_name = "SOFT[:HARD]")]
-    pub set_nofile: Option<NofileRequest>,
+    pub set_nofile: Option<LimitRequest>,
+}
+
+/// `4242`, or `1,42,77`: a list is reported as a list even when it holds one PID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PidList {
+    pub pids: Vec<i32>,
+    pub is_list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +225,40 @@ pub enum HeapAction {
     Top(HeapTopArgs),
     /// What grew between two profiles, or over a window of a live process
     Diff(HeapDiffArgs),
+    /// Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)
+    List(HeapListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HeapListArgs {
+    /// Functions whose name matches this regular expression (e.g. 'main\.leak', '^bufio\.')
+    #[arg(value_parser = parse_regex, value_name = "REGEX")]
+    pub pattern: Regex,
+
+    /// A PID, or a snapshot / pprof file
+    pub source: String,
+
+    /// Which values to read (Go leaves the profile's default unset)
+    #[arg(long, value_name = "TYPE", default_value = "inuse_space",
+          value_parser = ["inuse_space", "inuse_objects", "alloc_space", "alloc_objects"])]
+    pub sample: String,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Keep only samples with a frame (function or file name) matching REGEX, as pprof -focus
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub focus: Option<Regex>,
+
+    /// Drop samples with a frame (function or file name) matching REGEX, as pprof -ignore
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub ignore: Option<Regex>,
 }
 
 #[derive(Debug, Args)]
@@ -211,7 +267,7 @@ pub struct HeapSnapshotArgs {
     #[arg(value_parser = parse_pid)]
     pub pid: i32,
 
-    /// Where to write the profile (default heap-PID-TIME.pb.gz; facts go to FILE.json)
+    /// Where to write the profile (default heap-PID-YYYYMMDDTHHMMSS.pb.gz in local time; facts go to FILE.json)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -239,8 +295,8 @@ pub struct HeapDiffArgs {
     /// The later snapshot file (or PID); leave out with --over
     pub new: Option<String>,
 
-    /// Take both snapshots of the live PID, this long apart (e.g. 30m)
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    /// Take both snapshots of the live PID, this long apart (e.g. 30m; at least 1s), and show growth per minute
+    #[arg(long, value_parser = parse_over, value_name = "DURATION")]
     pub over: Option<Duration>,
 
     #[command(flatten)]
@@ -276,6 +332,9 @@ pub struct ProfileViewArgs {
     /// Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table
     #[arg(long)]
     pub folded: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -574,23 +633,107 @@ pub fn parse_regex(text: &str) -> Result<regex::Regex, String> {
     })
 }
 
-fn parse_nofile(text: &str) -> Result<NofileRequest, String> {
+fn parse_nofile(text: &str) -> Result<LimitRequest, String> {
     let number = |s: &str| {
         s.trim().parse::<u64>().map_err(|_| {
             format!("`{s}` is not a count; write SOFT or SOFT:HARD, e.g. 65536 or 65536:65536")
         })
     };
-    match text.split_once(':') {
-        Some((soft, hard)) => Ok(NofileRequest {
-            soft: number(soft)?,
-            hard: Some(number(hard)?),
-        }),
-        None => Ok(NofileRequest {
-            soft: number(text)?,
-            hard: None,
-        }),
-    }
+    let (soft, hard) = match text.split_once(':') {
+        Some((soft, hard)) => (number(soft)?, Wanted::Value(number(hard)?)),
+        None => (number(text)?, Wanted::Keep),
+    };
+    Ok(LimitRequest {
+        resource: Resource::Nofile,
+        soft: Wanted::Value(soft),
+        hard,
+        spelling: Spelling::SetNofile,
+    })
 }
+
+/// prlimit's syntax: `RESOURCE=SOFT:HARD`, `SOFT:` (soft only), `:HARD` (hard only), or one
+/// value for both; each a number or `unlimited`.
+pub fn parse_set(text: &str) -> Result<LimitRequest, String> {
+    let names = || {
+        Resource::ALL
+            .iter()
+            .map(|r| r.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (name, value) = text.split_once('=').ok_or_else(|| {
+        format!("`{text}` is not RESOURCE=SOFT:HARD; write e.g. NOFILE=4096:8192, NOFILE=:8192 or CORE=unlimited")
+    })?;
+    let resource = Resource::from_name(name).ok_or_else(|| {
+        format!(
+            "`{name}` is not a resource prlimit knows; use one of {}",
+            names()
+        )
+    })?;
+    let one = |s: &str| -> Result<Wanted, String> {
+        match s.trim() {
+            "unlimited" => Ok(Wanted::Unlimited),
+            n => n.parse::<u64>().map(Wanted::Value).map_err(|_| {
+                format!(
+                    "`{n}` is not a limit; write a number or `unlimited`, e.g. {}=4096:8192",
+                    resource.name()
+                )
+            }),
+        }
+    };
+    let (soft, hard) = match value.split_once(':') {
+        Some(("", "")) => {
+            return Err(format!(
+                "`{text}` sets nothing; write {0}=SOFT:HARD, {0}=SOFT: or {0}=:HARD",
+                resource.name()
+            ))
+        }
+        Some(("", hard)) => (Wanted::Keep, one(hard)?),
+        Some((soft, "")) => (one(soft)?, Wanted::Keep),
+        Some((soft, hard)) => (one(soft)?, one(hard)?),
+        None => {
+            let both = one(value)?;
+            (both, both)
+        }
+    };
+    Ok(LimitRequest {
+        resource,
+        soft,
+        hard,
+        spelling: Spelling::Set,
+    })
+}
+
+pub fn parse_pid_list(text: &str) -> Result<PidList, String> {
+    // `42,` is a list of one: a report as a list, for a script that joins PIDs with commas.
+    let pids = text
+        .strip_suffix(',')
+        .unwrap_or(text)
+        .split(',')
+        .map(parse_pid)
+        .collect::<Result<Vec<i32>, String>>()?;
+    Ok(PidList {
+        pids,
+        is_list: text.contains(','),
+    })
+}
+
+/// `--over` of fds and heap diff: two readings this far apart make a rate. Shorter than a
+/// second, one scan of a large process (≈100 ms for 20k descriptors) or one profile fetch is
+/// a large part of the window, and the rate per minute extrapolates noise: refused, as triage
+/// refuses a window too short to judge.
+pub fn parse_over(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d < MIN_OVER {
+        return Err(format!(
+            "--over {text} is too short to measure growth: the two readings would be a large part of the window — use 1s or more (30s to 5m is usual)"
+        ));
+    }
+    Ok(d)
+}
+
+/// The shortest `--over` window (see [`parse_over`]).
+pub const MIN_OVER: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {
@@ -695,21 +838,91 @@ mod tests {
 
     #[test]
     fn nofile_requests() {
+        let nofile = |soft, hard| LimitRequest {
+            resource: Resource::Nofile,
+            soft,
+            hard,
+            spelling: Spelling::SetNofile,
+        };
         assert_eq!(
             parse_nofile("4096"),
-            Ok(NofileRequest {
-                soft: 4096,
-                hard: None
-            })
+            Ok(nofile(Wanted::Value(4096), Wanted::Keep))
         );
         assert_eq!(
             parse_nofile("4096:8192"),
-            Ok(NofileRequest {
-                soft: 4096,
-                hard: Some(8192)
-            })
+            Ok(nofile(Wanted::Value(4096), Wanted::Value(8192)))
         );
         assert!(parse_nofile("lots").is_err());
         assert!(parse_nofile("1:").is_err());
+    }
+
+    #[test]
+    fn set_requests_follow_prlimit() {
+        let set = |resource, soft, hard| {
+            Ok(LimitRequest {
+                resource,
+                soft,
+                hard,
+                spelling: Spelling::Set,
+            })
+        };
+        use Wanted::{Keep, Unlimited, Value};
+        let cases = [
+            (
+                "NOFILE=4096:8192",
+                set(Resource::Nofile, Value(4096), Value(8192)),
+            ),
+            ("NOFILE=:8192", set(Resource::Nofile, Keep, Value(8192))),
+            ("NOFILE=4096:", set(Resource::Nofile, Value(4096), Keep)),
+            // One value sets both, as prlimit --nofile=4096 does.
+            (
+                "NOFILE=4096",
+                set(Resource::Nofile, Value(4096), Value(4096)),
+            ),
+            ("CORE=unlimited", set(Resource::Core, Unlimited, Unlimited)),
+            ("core=0:unlimited", set(Resource::Core, Value(0), Unlimited)),
+            ("RTTIME=unlimited:", set(Resource::Rttime, Unlimited, Keep)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_set(text), want, "{text}");
+        }
+        for bad in [
+            "NOFILE",
+            "FILES=1",
+            "NOFILE=:",
+            "NOFILE=lots",
+            "CORE=infinity",
+            "NOFILE=1:2:3",
+        ] {
+            assert!(parse_set(bad).is_err(), "{bad}");
+        }
+        assert!(parse_set("FILES=1").unwrap_err().contains("AS, CORE, CPU"));
+    }
+
+    #[test]
+    fn pid_lists_and_over_windows() {
+        assert_eq!(
+            parse_pid_list("1,42,77"),
+            Ok(PidList {
+                pids: vec![1, 42, 77],
+                is_list: true
+            })
+        );
+        assert!(!parse_pid_list("42").unwrap().is_list);
+        assert_eq!(
+            parse_pid_list("42,"),
+            Ok(PidList {
+                pids: vec![42],
+                is_list: true
+            })
+        );
+        assert!(parse_pid_list("1,,2").is_err());
+        assert!(parse_pid_list(",").is_err());
+        assert!(parse_pid_list("1,x").is_err());
+        for short in ["0s", "0", "500ms", "999ms"] {
+            assert!(parse_over(short).is_err(), "{short}");
+        }
+        assert_eq!(parse_over("1s"), Ok(Duration::from_secs(1)));
+        assert!(parse_over("soon").is_err());
     }
 }

@@ -6,15 +6,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::analyze::heap::Granularity;
+use crate::analyze::heap::SampleFilter;
 use crate::analyze::policy::StacksPolicy;
-use crate::cli::{CardFormat, Cli, ColorMode, Command, FetchArgs, HeapAction, ProfileViewArgs};
+use crate::cli::{
+    CardFormat, Cli, ColorMode, Command, FetchArgs, FilterArgs, HeapAction, ProfileViewArgs,
+};
 use crate::collect::endpoint::Endpoint;
 use crate::collect::goroutines::GoroutineFetch;
 use crate::collect::metrics_scan::{ReadOptions, Selection};
 use crate::collect::snapshot::FetchOptions;
 use crate::commands::fds::FdsOptions;
 use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
-use crate::commands::limits::LimitsOptions;
+use crate::commands::limits::{LimitsOptions, Targets};
 use crate::commands::metrics::MetricsOptions;
 use crate::commands::serve::ServeOptions;
 use crate::commands::stacks::{StacksOptions, Which};
@@ -59,12 +62,24 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             over: args.over,
         }),
         Command::Limits(args) => Job::Limits(LimitsOptions {
-            source: source(args.pid),
+            targets: match (args.name, args.pids) {
+                (Some(pattern), _) => Targets::Name(pattern),
+                (None, Some(list)) if list.is_list => Targets::Pids(list.pids),
+                (None, Some(list)) => Targets::One(list.pids[0]),
+                // clap requires one of the two.
+                (None, None) => Targets::Pids(Vec::new()),
+            },
+            proc_root: global.proc_root.clone(),
             all: args.all,
-            set_nofile: args.set_nofile,
+            set: args.set_nofile.into_iter().chain(args.set).collect(),
         }),
         Command::Heap(args) => {
             let (request, view, fetch) = heap_parts(&args.action);
+            let mut view = view_options(view);
+            if let HeapAction::List(a) = &args.action {
+                view.sample = a.sample.clone();
+                view.filter = filter(&a.filter);
+            }
             let opts = HeapOptions {
                 proc_root: global.proc_root.clone(),
                 fetch: FetchOptions {
@@ -78,7 +93,7 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
                     max_bytes: fetch.max_bytes,
                     allow_smaps: true,
                 },
-                view: view_options(view),
+                view,
             };
             Job::Heap(request, opts)
         }
@@ -188,6 +203,7 @@ fn view_options(view: Option<&ProfileViewArgs>) -> ViewOptions {
             top: v.top,
             flame: v.flame.clone(),
             folded: v.folded,
+            filter: filter(&v.filter),
         },
         // `snapshot` shows no profile view.
         None => ViewOptions {
@@ -197,7 +213,15 @@ fn view_options(view: Option<&ProfileViewArgs>) -> ViewOptions {
             top: 20,
             flame: None,
             folded: false,
+            filter: SampleFilter::default(),
         },
+    }
+}
+
+fn filter(args: &FilterArgs) -> SampleFilter {
+    SampleFilter {
+        focus: args.focus.clone(),
+        ignore: args.ignore.clone(),
     }
 }
 
@@ -216,6 +240,14 @@ fn heap_parts(action: &HeapAction) -> (HeapRequest, Option<&ProfileViewArgs>, &F
                 source: a.source.clone(),
             },
             Some(&a.view),
+            &a.fetch,
+        ),
+        HeapAction::List(a) => (
+            HeapRequest::List {
+                pattern: a.pattern.clone(),
+                source: a.source.clone(),
+            },
+            None,
             &a.fetch,
         ),
         HeapAction::Diff(a) => (

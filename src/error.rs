@@ -166,12 +166,13 @@ pub enum SetLimitError {
     #[error("process {pid} exited")]
     ProcessGone { pid: i32 },
 
-    #[error("the kernel refused to change RLIMIT_NOFILE of process {pid} (EPERM) — raising a hard limit, or changing a process whose real, effective or saved user or group IDs differ from yours, needs CAP_SYS_RESOURCE")]
-    Denied { pid: i32 },
+    #[error("the kernel refused to change RLIMIT_{resource} of process {pid} (EPERM) — raising a hard limit, or changing a process whose real, effective or saved user or group IDs differ from yours, needs CAP_SYS_RESOURCE")]
+    Denied { pid: i32, resource: &'static str },
 
-    #[error("prlimit({pid}, RLIMIT_NOFILE) failed: {source}")]
+    #[error("prlimit({pid}, RLIMIT_{resource}) failed: {source}")]
     Os {
         pid: i32,
+        resource: &'static str,
         #[source]
         source: io::Error,
     },

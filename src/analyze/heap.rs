@@ -2,9 +2,73 @@
 //! between two profiles, and folded stacks for flame graphs. Numbers follow `go tool pprof`:
 //! flat is the leaf frame's, cum counts a function once per sample, inlined frames count.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use regex::Regex;
 
 use crate::model::profile::{Profile, SampleType};
+
+/// `--focus` and `--ignore`, as go tool pprof's -focus and -ignore: a sample is dropped when
+/// any of its frames matches `ignore`, and kept only when one matches `focus`. A frame matches
+/// by its function name or its file name. (pprof also matches the path of the binary a
+/// location is mapped from, which in a static Go binary is every location; steady matches
+/// frames only.)
+#[derive(Debug, Clone, Default)]
+pub struct SampleFilter {
+    pub focus: Option<Regex>,
+    pub ignore: Option<Regex>,
+}
+
+impl SampleFilter {
+    pub fn is_empty(&self) -> bool {
+        self.focus.is_none() && self.ignore.is_none()
+    }
+
+    /// `focus=… ignore=…`, as pprof's "Active filters"; None without filters.
+    pub fn describe(&self) -> Option<String> {
+        let parts: Vec<String> = [("focus", &self.focus), ("ignore", &self.ignore)]
+            .into_iter()
+            .filter_map(|(name, re)| re.as_ref().map(|re| format!("{name}={}", re.as_str())))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+
+    /// Per sample, whether it passes.
+    pub fn keeps(&self, profile: &Profile) -> Vec<bool> {
+        if self.is_empty() {
+            return vec![true; profile.samples.len()];
+        }
+        let matches = |re: &Option<Regex>| -> Vec<bool> {
+            profile
+                .frames
+                .iter()
+                .map(|f| {
+                    re.as_ref()
+                        .is_some_and(|re| re.is_match(&f.function) || re.is_match(&f.file))
+                })
+                .collect()
+        };
+        let (focus, ignore) = (matches(&self.focus), matches(&self.ignore));
+        profile
+            .samples
+            .iter()
+            .map(|s| {
+                let any = |m: &[bool]| s.frames.iter().any(|&f| m[f as usize]);
+                !any(&ignore) && (self.focus.is_none() || any(&focus))
+            })
+            .collect()
+    }
+
+    /// Whether `--focus` matches any frame of the profile (true without --focus).
+    pub fn focus_matches(&self, profile: &Profile) -> bool {
+        self.focus.as_ref().is_none_or(|re| {
+            profile
+                .frames
+                .iter()
+                .any(|f| re.is_match(&f.function) || re.is_match(&f.file))
+        })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Granularity {
@@ -22,7 +86,10 @@ pub struct FlatCum {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
     pub sample_type: SampleType,
+    /// Every sample, filtered or not: what percentages are of, as in pprof.
     pub total: i64,
+    /// The samples that passed the filter (equal to `total` without one).
+    pub kept_total: i64,
     pub entries: HashMap<String, FlatCum>,
 }
 
@@ -37,6 +104,8 @@ pub struct TopEntry {
 pub struct TopReport {
     pub sample_type: SampleType,
     pub total: i64,
+    /// The samples that passed --focus / --ignore.
+    pub kept_total: i64,
     /// Largest flat first (largest cum first when sorted by cum).
     pub entries: Vec<TopEntry>,
 }
@@ -63,6 +132,9 @@ pub struct DiffReport {
     pub sample_type: SampleType,
     pub base_total: i64,
     pub new_total: i64,
+    /// The totals of the samples that passed --focus / --ignore.
+    pub base_kept: i64,
+    pub new_kept: i64,
     /// Largest growth first; entries whose values did not change are left out.
     pub entries: Vec<DiffEntry>,
     /// Sorted by cumulative growth rather than flat.
@@ -112,6 +184,17 @@ fn frame_key(profile: &Profile, frame: usize, granularity: Granularity) -> Strin
 }
 
 pub fn aggregate(profile: &Profile, index: usize, granularity: Granularity) -> Aggregate {
+    aggregate_filtered(profile, index, granularity, &SampleFilter::default())
+}
+
+/// [`aggregate`] of the samples `filter` keeps; `total` still counts every sample.
+pub fn aggregate_filtered(
+    profile: &Profile,
+    index: usize,
+    granularity: Granularity,
+    filter: &SampleFilter,
+) -> Aggregate {
+    let keeps = filter.keeps(profile);
     // Intern keys once per frame, so the per-sample walk does no string work.
     let mut key_ids: HashMap<String, u32> = HashMap::new();
     let mut keys: Vec<String> = Vec::new();
@@ -127,13 +210,17 @@ pub fn aggregate(profile: &Profile, index: usize, granularity: Granularity) -> A
     let mut values = vec![FlatCum::default(); keys.len()];
     // last_sample[key] = 1 + the sample that last added to its cum, to count it once per sample.
     let mut last_sample = vec![0usize; keys.len()];
-    let mut total = 0i64;
+    let (mut total, mut kept_total) = (0i64, 0i64);
     for (n, sample) in profile.samples.iter().enumerate() {
         let value = sample.values.get(index).copied().unwrap_or(0);
         if value == 0 {
             continue;
         }
         total += value;
+        if !keeps[n] {
+            continue;
+        }
+        kept_total += value;
         if let Some(&leaf) = sample.frames.first() {
             values[key_of_frame[leaf as usize] as usize].flat += value;
         }
@@ -153,6 +240,7 @@ pub fn aggregate(profile: &Profile, index: usize, granularity: Granularity) -> A
     Aggregate {
         sample_type: profile.sample_types[index].clone(),
         total,
+        kept_total,
         entries,
     }
 }
@@ -180,6 +268,7 @@ pub fn top(aggregate: Aggregate, by_cum: bool) -> TopReport {
     TopReport {
         sample_type: aggregate.sample_type,
         total: aggregate.total,
+        kept_total: aggregate.kept_total,
         entries,
     }
 }
@@ -226,18 +315,26 @@ pub fn diff(base: Aggregate, new: Aggregate, by_cum: bool) -> DiffReport {
         sample_type: new.sample_type,
         base_total: base.total,
         new_total: new.total,
+        base_kept: base.kept_total,
+        new_kept: new.kept_total,
         entries,
     }
 }
 
 /// Folded stacks, root first (`a;b;c value`), for flame graphs; `;` in names is replaced
 /// so it cannot split a frame.
-pub fn folded(profile: &Profile, index: usize, granularity: Granularity) -> Vec<(String, i64)> {
+pub fn folded(
+    profile: &Profile,
+    index: usize,
+    granularity: Granularity,
+    filter: &SampleFilter,
+) -> Vec<(String, i64)> {
+    let keeps = filter.keeps(profile);
     let names: Vec<String> = (0..profile.frames.len())
         .map(|frame| frame_key(profile, frame, granularity).replace(';', ":"))
         .collect();
     let mut stacks: HashMap<String, i64> = HashMap::new();
-    for sample in &profile.samples {
+    for (sample, _) in profile.samples.iter().zip(&keeps).filter(|(_, k)| **k) {
         let value = sample.values.get(index).copied().unwrap_or(0);
         if value == 0 {
             continue;
@@ -253,6 +350,105 @@ pub fn folded(profile: &Profile, index: usize, granularity: Granularity) -> Vec<
     let mut lines: Vec<(String, i64)> = stacks.into_iter().collect();
     lines.sort();
     lines
+}
+
+/// One source line of a listed function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedLine {
+    pub line: i64,
+    pub flat: i64,
+    pub cum: i64,
+}
+
+/// A function `heap list` shows: its figures per line, as go tool pprof -list (line
+/// granularity: flat is the leaf line's, cum counts a line once per sample), and their sums.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFunction {
+    pub name: String,
+    pub file: String,
+    pub flat: i64,
+    pub cum: i64,
+    /// Ascending by line; lines with no value left out.
+    pub lines: Vec<ListedLine>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListReport {
+    pub sample_type: SampleType,
+    pub total: i64,
+    pub kept_total: i64,
+    /// By name, then file.
+    pub functions: Vec<ListedFunction>,
+}
+
+/// Per-line figures of every function whose name matches `pattern`, from the profile's line
+/// table (no source files needed).
+pub fn list(profile: &Profile, index: usize, pattern: &Regex, filter: &SampleFilter) -> ListReport {
+    let listed: Vec<bool> = profile
+        .frames
+        .iter()
+        .map(|f| pattern.is_match(&f.function))
+        .collect();
+    let keeps = filter.keeps(profile);
+    // Frames are interned by (function, file, line): a frame index is a line of a function.
+    let mut per_frame = vec![(0i64, 0i64); profile.frames.len()];
+    let mut last_sample = vec![0usize; profile.frames.len()];
+    let (mut total, mut kept_total) = (0i64, 0i64);
+    for (n, sample) in profile.samples.iter().enumerate() {
+        let value = sample.values.get(index).copied().unwrap_or(0);
+        if value == 0 {
+            continue;
+        }
+        total += value;
+        if !keeps[n] {
+            continue;
+        }
+        kept_total += value;
+        if let Some(&leaf) = sample.frames.first() {
+            if listed[leaf as usize] {
+                per_frame[leaf as usize].0 += value;
+            }
+        }
+        for &f in &sample.frames {
+            let f = f as usize;
+            if listed[f] && last_sample[f] != n + 1 {
+                last_sample[f] = n + 1;
+                per_frame[f].1 += value;
+            }
+        }
+    }
+    let mut functions: BTreeMap<(&str, &str), ListedFunction> = BTreeMap::new();
+    for (frame, &(flat, cum)) in profile.frames.iter().zip(&per_frame) {
+        if flat == 0 && cum == 0 {
+            continue;
+        }
+        let entry = functions
+            .entry((frame.function.as_str(), frame.file.as_str()))
+            .or_insert_with(|| ListedFunction {
+                name: frame.function.clone(),
+                file: frame.file.clone(),
+                flat: 0,
+                cum: 0,
+                lines: Vec::new(),
+            });
+        entry.flat += flat;
+        entry.cum += cum;
+        entry.lines.push(ListedLine {
+            line: frame.line,
+            flat,
+            cum,
+        });
+    }
+    let mut functions: Vec<ListedFunction> = functions.into_values().collect();
+    for f in &mut functions {
+        f.lines.sort_by_key(|l| l.line);
+    }
+    ListReport {
+        sample_type: profile.sample_types[index].clone(),
+        total,
+        kept_total,
+        functions,
+    }
 }
 
 #[cfg(test)]
@@ -393,7 +589,7 @@ mod tests {
     #[test]
     fn folded_stacks_are_root_first() {
         let p = profile(&[(&[0, 1, 2], 100), (&[0, 1, 2], 1), (&[4, 2], 9)]);
-        let lines = folded(&p, 0, Granularity::Functions);
+        let lines = folded(&p, 0, Granularity::Functions, &SampleFilter::default());
         assert_eq!(
             lines,
             vec![
@@ -419,6 +615,20 @@ mod recorded {
     const DIFF_TOP: &str = include_str!("../../tests/fixtures/pprof/heap-diff.top.inuse_space.txt");
     const DIFF_LINES: &str =
         include_str!("../../tests/fixtures/pprof/heap-diff.lines.inuse_space.txt");
+    const FOCUS_BUFIO: &str =
+        include_str!("../../tests/fixtures/pprof/heap-t1.top.inuse_space.focus-bufio.txt");
+    const IGNORE_HTTP: &str =
+        include_str!("../../tests/fixtures/pprof/heap-t1.top.alloc_space.ignore-http-compress.txt");
+    const FOCUS_HTTP_IGNORE_BUFIO: &str = include_str!(
+        "../../tests/fixtures/pprof/heap-t1.top.alloc_objects.focus-http-ignore-bufio.txt"
+    );
+    const DIFF_FOCUS: &str = include_str!(
+        "../../tests/fixtures/pprof/heap-diff.top.inuse_space.focus-crc32-runtime.txt"
+    );
+    const LIST_MAIN_BUFIO: &str =
+        include_str!("../../tests/fixtures/pprof/heap-t1.list.inuse_space.main-bufio.txt");
+    const LIST_HTTP: &str =
+        include_str!("../../tests/fixtures/pprof/heap-t1.list.alloc_space.http-ignore-bufio.txt");
 
     /// (name, flat, cum) rows of go tool pprof's -top table, in raw units.
     fn pprof_rows(text: &str) -> Vec<(String, i64, i64)> {
@@ -504,6 +714,160 @@ mod recorded {
                 "{:?}",
                 d.entries[0]
             );
+        }
+    }
+
+    fn filter(focus: Option<&str>, ignore: Option<&str>) -> SampleFilter {
+        SampleFilter {
+            focus: focus.map(|f| Regex::new(f).unwrap()),
+            ignore: ignore.map(|i| Regex::new(i).unwrap()),
+        }
+    }
+
+    /// pprof's "Showing nodes accounting for N, P% of T total": (N, T).
+    fn pprof_totals(text: &str) -> (i64, i64) {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Showing nodes accounting for"))
+            .unwrap();
+        let raw = |v: &str| -> i64 {
+            let v = v.trim().trim_end_matches(',').trim_end_matches('B');
+            v.parse().unwrap()
+        };
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (raw(words[4]), raw(words[7]))
+    }
+
+    #[test]
+    fn focus_and_ignore_equal_go_tool_pprof() {
+        let (t0, t1) = (decode(T0), decode(T1));
+        // (go tool pprof output, sample type, -focus, -ignore); recorded with the commands in
+        // tests/fixtures/pprof/README.md.
+        let cases = [
+            (FOCUS_BUFIO, "inuse_space", Some("bufio"), None),
+            (IGNORE_HTTP, "alloc_space", None, Some("net/http|compress")),
+            (
+                FOCUS_HTTP_IGNORE_BUFIO,
+                "alloc_objects",
+                Some("net/http"),
+                Some("bufio"),
+            ),
+        ];
+        for (expected, sample, focus, ignore) in cases {
+            let f = filter(focus, ignore);
+            let index = t1.sample_index(sample).unwrap();
+            let agg = aggregate_filtered(&t1, index, Granularity::Functions, &f);
+            assert_eq!(
+                (agg.kept_total, agg.total),
+                pprof_totals(expected),
+                "{sample} {focus:?} {ignore:?}"
+            );
+            let report = top(agg, false);
+            check(
+                report
+                    .entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.flat, e.cum))
+                    .collect(),
+                pprof_rows(expected),
+            );
+        }
+        // A diff, focused: -focus with -base.
+        let f = filter(Some("crc32|runtime"), None);
+        let index = |p: &Profile| p.sample_index("inuse_space").unwrap();
+        let d = diff(
+            aggregate_filtered(&t0, index(&t0), Granularity::Functions, &f),
+            aggregate_filtered(&t1, index(&t1), Granularity::Functions, &f),
+            false,
+        );
+        check(
+            d.entries
+                .iter()
+                .map(|e| (e.name.clone(), e.flat_delta(), e.cum_delta()))
+                .collect(),
+            pprof_rows(DIFF_FOCUS),
+        );
+        // Folded stacks pass the same samples.
+        let f = filter(Some("bufio"), None);
+        let stacks = folded(&t1, index(&t1), Granularity::Functions, &f);
+        assert!(!stacks.is_empty() && stacks.iter().all(|(s, _)| s.contains("bufio")));
+        let sum: i64 = stacks.iter().map(|(_, v)| v).sum();
+        assert_eq!(sum, pprof_totals(FOCUS_BUFIO).0);
+    }
+
+    /// ROUTINE blocks of go tool pprof -list: (function, file, flat, cum, [(line, flat, cum)]),
+    /// lines with a value only.
+    type Routine = (String, String, i64, i64, Vec<(i64, i64, i64)>);
+
+    fn pprof_routines(text: &str) -> Vec<Routine> {
+        let value = |v: &str| -> i64 {
+            match v {
+                "." => 0,
+                v => v.trim_end_matches('B').parse().expect("raw value"),
+            }
+        };
+        let mut out: Vec<Routine> = Vec::new();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if let Some(rest) = line.strip_prefix("ROUTINE ======================== ") {
+                let (name, file) = rest.rsplit_once(" in ").unwrap();
+                let sums: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+                out.push((
+                    name.into(),
+                    file.into(),
+                    value(sums[0]),
+                    value(sums[1]),
+                    vec![],
+                ));
+                continue;
+            }
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if let (Some(routine), [flat, cum, n, ..]) = (out.last_mut(), f.as_slice()) {
+                // `35:const chunk = …`: the number before the colon, the source after it.
+                let number = n.split_once(':').and_then(|(n, _)| n.parse::<i64>().ok());
+                if let Some(n) = number {
+                    let (flat, cum) = (value(flat), value(cum));
+                    if flat != 0 || cum != 0 {
+                        routine.4.push((n, flat, cum));
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn list_equals_go_tool_pprof_list() {
+        let p = decode(T1);
+        for (expected, sample, pattern, ignore) in [
+            (LIST_MAIN_BUFIO, "inuse_space", "main\\.|bufio", None),
+            (LIST_HTTP, "alloc_space", "^net/http\\.", Some("bufio")),
+        ] {
+            let report = list(
+                &p,
+                p.sample_index(sample).unwrap(),
+                &Regex::new(pattern).unwrap(),
+                &filter(None, ignore),
+            );
+            let ours: Vec<Routine> = report
+                .functions
+                .iter()
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        f.file.clone(),
+                        f.flat,
+                        f.cum,
+                        f.lines.iter().map(|l| (l.line, l.flat, l.cum)).collect(),
+                    )
+                })
+                .collect();
+            let theirs = pprof_routines(expected);
+            assert!(theirs.len() > 5, "{pattern}: {}", theirs.len());
+            let mut ours = ours;
+            ours.sort();
+            assert_eq!(ours, theirs, "{pattern}");
         }
     }
 

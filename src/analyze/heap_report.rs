@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::gc_window::{GcWindow, Moment};
-use crate::analyze::heap::{self, DiffReport, Granularity, TopReport};
+use crate::analyze::heap::{self, DiffReport, Granularity, ListReport, SampleFilter, TopReport};
 use crate::analyze::ledger::{
     self, Evidence, LedgerChange, LedgerLine, LiveHeap, MemoryVerdict, Note, ProfileGrowth,
 };
@@ -27,11 +27,15 @@ pub struct View<'a> {
     pub by_cum: bool,
     /// 0 keeps every entry.
     pub top: usize,
+    /// --focus / --ignore; verdicts are judged on the whole profile all the same.
+    pub filter: &'a SampleFilter,
 }
 
 #[derive(Debug, Clone)]
 pub struct HeapTop {
     pub source: String,
+    /// `focus=… ignore=…` when filtered.
+    pub filters: Option<String>,
     pub meta: SnapshotMeta,
     pub profile: Option<TopReport>,
     pub entries_total: usize,
@@ -45,6 +49,8 @@ pub struct HeapTop {
 #[derive(Debug, Clone)]
 pub struct HeapDiff {
     pub base: String,
+    /// `focus=… ignore=…` when filtered.
+    pub filters: Option<String>,
     pub new: String,
     /// Seconds between the snapshots, when both carry their time.
     pub seconds: Option<f64>,
@@ -76,7 +82,65 @@ pub enum ViewError {
     Mixed { with: String, without: String },
     #[error("{label} holds neither a heap profile nor smaps")]
     Empty { label: String },
+    #[error("this is {kind} (sample types {types}), not a heap profile — {instead}")]
+    NotHeap {
+        kind: &'static str,
+        types: String,
+        instead: &'static str,
+    },
+    #[error("--focus `{focus}` matches no function or file in {label} — list the names with `steady heap top {label} --top 0`")]
+    FocusMatchesNothing { focus: String, label: String },
+    #[error("`{pattern}` matches no function with a value in {label} — list the names with `steady heap top {label} --top 0`")]
+    ListMatchesNothing { pattern: String, label: String },
 }
+
+/// What kind of profile has no heap sample types, from the types it has (Go's names), and
+/// what reads it instead.
+fn not_heap(profile: &Profile) -> Option<ViewError> {
+    let names: Vec<&str> = profile
+        .sample_types
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    if names.iter().any(|n| HEAP_TYPES.contains(n)) {
+        return None;
+    }
+    let (kind, instead) = match names.as_slice() {
+        [.., "cpu"] => (
+            "a CPU profile",
+            "read it with `go tool pprof -top FILE`; steady heap reads /debug/pprof/heap (or allocs) profiles",
+        ),
+        ["goroutine"] => (
+            "a goroutine profile",
+            "for goroutines use `steady stacks PID` (grouped by stack, stuck ones first) or `steady stacks --file DUMP` on a ?debug=2 dump",
+        ),
+        ["contentions", "delay"] => (
+            "a mutex or block profile",
+            "read it with `go tool pprof -top FILE`; steady heap reads /debug/pprof/heap (or allocs) profiles",
+        ),
+        ["threadcreate"] => (
+            "a threadcreate profile",
+            "for threads use `steady stacks PID --threads`",
+        ),
+        _ => (
+            "a profile of another kind",
+            "steady heap reads /debug/pprof/heap (or allocs) profiles; read this one with `go tool pprof -top FILE`",
+        ),
+    };
+    Some(ViewError::NotHeap {
+        kind,
+        types: names.join(", "),
+        instead,
+    })
+}
+
+/// The sample types of a Go heap (or allocs) profile.
+const HEAP_TYPES: [&str; 4] = [
+    "alloc_objects",
+    "alloc_space",
+    "inuse_objects",
+    "inuse_space",
+];
 
 /// The sample type live-heap growth is judged on, whatever the view shows.
 const INUSE: &str = "inuse_space";
@@ -91,7 +155,10 @@ fn inuse_growth(
     policy: &HeapPolicy,
 ) -> Option<ProfileGrowth> {
     let own;
-    let d = if view.sample == INUSE && view.granularity == Granularity::Functions {
+    let d = if view.sample == INUSE
+        && view.granularity == Granularity::Functions
+        && view.filter.is_empty()
+    {
         view_diff
     } else {
         own = heap::diff(
@@ -116,6 +183,9 @@ fn inuse_growth(
 }
 
 pub fn sample_index(profile: &Profile, sample: &str) -> Result<usize, ViewError> {
+    if let Some(err) = not_heap(profile) {
+        return Err(err);
+    }
     profile
         .sample_index(sample)
         .ok_or_else(|| ViewError::NoSuchSample {
@@ -134,7 +204,13 @@ pub fn build_top(source: Decoded<'_>, view: View<'_>) -> Result<HeapTop, ViewErr
     let profile = match &source.profile {
         Some(p) => {
             let index = sample_index(p, view.sample)?;
-            let mut report = heap::top(heap::aggregate(p, index, view.granularity), view.by_cum);
+            if !view.filter.focus_matches(p) {
+                return Err(focus_error(view, &source.label));
+            }
+            let mut report = heap::top(
+                heap::aggregate_filtered(p, index, view.granularity, view.filter),
+                view.by_cum,
+            );
             entries_total = report.entries.len();
             if view.top > 0 {
                 report.entries.truncate(view.top);
@@ -156,12 +232,69 @@ pub fn build_top(source: Decoded<'_>, view: View<'_>) -> Result<HeapTop, ViewErr
             .map(|stats| ledger::ledger(&source.meta.memory, &stats))
             .unwrap_or_default(),
         moment: Moment::of_snapshot(source.meta, source.profile.as_ref()),
+        filters: view.filter.describe(),
         source: source.label,
         meta: source.meta.clone(),
         profile,
         entries_total,
         mapping_totals,
     })
+}
+
+fn focus_error(view: View<'_>, label: &str) -> ViewError {
+    ViewError::FocusMatchesNothing {
+        focus: view
+            .filter
+            .focus
+            .as_ref()
+            .map(|re| re.as_str().to_string())
+            .unwrap_or_default(),
+        label: label.to_string(),
+    }
+}
+
+/// What `steady heap list REGEX SOURCE` shows.
+#[derive(Debug, Clone)]
+pub struct HeapList {
+    pub source: String,
+    pub pattern: String,
+    pub filters: Option<String>,
+    pub report: ListReport,
+}
+
+pub fn build_list(
+    label: String,
+    profile: &Profile,
+    pattern: &regex::Regex,
+    view: View<'_>,
+) -> Result<HeapList, ViewError> {
+    let index = sample_index(profile, view.sample)?;
+    if !view.filter.focus_matches(profile) {
+        return Err(focus_error(view, &label));
+    }
+    let report = heap::list(profile, index, pattern, view.filter);
+    if report.functions.is_empty() {
+        return Err(ViewError::ListMatchesNothing {
+            pattern: pattern.as_str().to_string(),
+            label,
+        });
+    }
+    Ok(HeapList {
+        source: label,
+        pattern: pattern.as_str().to_string(),
+        filters: view.filter.describe(),
+        report,
+    })
+}
+
+impl HeapDiff {
+    /// `delta` per minute over the time between the snapshots; None when that time is unknown
+    /// or too short to make a rate (under a second: see `cli::MIN_OVER`).
+    pub fn per_minute(&self, delta: i64) -> Option<f64> {
+        self.seconds
+            .filter(|s| *s >= 1.0)
+            .map(|s| delta as f64 * 60.0 / s)
+    }
 }
 
 pub fn build_diff(
@@ -178,9 +311,12 @@ pub fn build_diff(
     let profile = match (&base.profile, &new.profile) {
         (Some(b), Some(n)) => {
             let (bi, ni) = (sample_index(b, view.sample)?, sample_index(n, view.sample)?);
+            if !view.filter.focus_matches(b) && !view.filter.focus_matches(n) {
+                return Err(focus_error(view, &new.label));
+            }
             let mut report = heap::diff(
-                heap::aggregate(b, bi, view.granularity),
-                heap::aggregate(n, ni, view.granularity),
+                heap::aggregate_filtered(b, bi, view.granularity, view.filter),
+                heap::aggregate_filtered(n, ni, view.granularity, view.filter),
                 view.by_cum,
             );
             growth = inuse_growth(b, n, &report, view, policy);
@@ -240,6 +376,7 @@ pub fn build_diff(
         return Err(ViewError::Empty { label: base.label });
     }
     Ok(HeapDiff {
+        filters: view.filter.describe(),
         base: base.label,
         new: new.label,
         seconds,
@@ -303,10 +440,35 @@ mod recorded {
                 granularity: Granularity::Functions,
                 by_cum: false,
                 top: 10,
+                filter: &SampleFilter::default(),
             },
             &HeapPolicy::default(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn cpu_and_goroutine_profiles_are_named_not_asked_for_a_heap_sample() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pprof");
+        for (name, kind, instead) in [
+            ("cpu.pb.gz", "a CPU profile", "go tool pprof"),
+            (
+                "goroutine.pb.gz",
+                "a goroutine profile",
+                "steady stacks PID",
+            ),
+        ] {
+            let bytes = std::fs::read(format!("{dir}/{name}")).unwrap();
+            let p = decode_profile(&bytes, name, 64 << 20).unwrap();
+            let err = sample_index(&p, "inuse_space").unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("this is {kind} (sample types ")),
+                "{err}"
+            );
+            assert!(err.contains(instead) && !err.contains("--sample"), "{err}");
+        }
+        let heap = fixture("story-leak-t0.pb.gz");
+        assert!(sample_index(&heap.profile, "inuse_space").is_ok());
     }
 
     fn delta(d: &HeapDiff, line: &str) -> i64 {

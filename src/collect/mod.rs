@@ -8,6 +8,7 @@ pub mod endpoint;
 pub mod exe;
 pub mod facts;
 pub mod fds;
+pub mod find;
 pub mod goroutines;
 pub mod http;
 pub mod interrupt;

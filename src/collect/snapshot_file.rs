@@ -32,15 +32,38 @@ pub enum SnapshotFileError {
     BadMeta { path: String, reason: String },
 }
 
-/// The default file name: `heap-PID-UNIXTIME.pb.gz`, or `.smaps.json` without a profile.
+/// The default file name: `heap-PID-20261202T101500.pb.gz` (local time, ISO 8601 basic
+/// format, so names sort by time and read at a glance), or `.smaps.json` without a profile.
 pub fn default_path(snapshot: &Snapshot) -> PathBuf {
-    let stamp = snapshot.meta.taken_at as u64;
+    let stamp = local_iso_stamp(snapshot.meta.taken_at as i64);
     let ext = if snapshot.profile.is_some() {
         "pb.gz"
     } else {
         "smaps.json"
     };
     PathBuf::from(format!("heap-{}-{stamp}.{ext}", snapshot.meta.pid))
+}
+
+/// `20261202T101500` in the local time zone (TZ, /etc/localtime), from seconds since the epoch.
+fn local_iso_stamp(secs: i64) -> String {
+    let t = secs as libc::time_t;
+    // SAFETY: an all-zero tm is a valid value for localtime_r to overwrite.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers refer to live values for the whole call; localtime_r is the
+    // re-entrant form and keeps no pointer to them.
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if !ok {
+        return secs.to_string();
+    }
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
 }
 
 fn meta_path(profile: &Path) -> PathBuf {
@@ -128,4 +151,21 @@ fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SnapshotFileErro
         });
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_carry_a_local_iso_time() {
+        let stamp = local_iso_stamp(1_796_292_900);
+        assert_eq!(stamp.len(), 15, "{stamp}");
+        assert_eq!(&stamp[8..9], "T", "{stamp}");
+        assert!(stamp.starts_with("2026"), "{stamp}");
+        assert!(stamp
+            .chars()
+            .filter(|c| *c != 'T')
+            .all(|c| c.is_ascii_digit()));
+    }
 }

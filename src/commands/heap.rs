@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::analyze::heap::{self, Granularity};
+use crate::analyze::heap::{self, Granularity, SampleFilter};
 use crate::analyze::heap_report::{self, Decoded, View};
 use crate::analyze::policy::HeapPolicy;
 use crate::collect::process::Target;
@@ -32,6 +32,8 @@ pub struct ViewOptions {
     pub top: usize,
     pub flame: Option<PathBuf>,
     pub folded: bool,
+    /// --focus / --ignore.
+    pub filter: SampleFilter,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,11 @@ pub enum HeapRequest {
         out: Option<PathBuf>,
     },
     Top {
+        source: String,
+    },
+    /// `heap list REGEX SOURCE`.
+    List {
+        pattern: regex::Regex,
         source: String,
     },
     Diff {
@@ -68,6 +75,7 @@ pub fn run(
             snapshot(*pid, path.as_deref(), opts, output, out)
         }
         HeapRequest::Top { source } => top(source, opts, output, out),
+        HeapRequest::List { pattern, source } => list(pattern, source, opts, output, out),
         HeapRequest::Diff { base, new, over } => {
             diff(base, new.as_deref(), *over, opts, output, out)
         }
@@ -113,6 +121,7 @@ fn view(opts: &ViewOptions) -> View<'_> {
         granularity: opts.granularity,
         by_cum: opts.by_cum,
         top: opts.top,
+        filter: &opts.filter,
     }
 }
 
@@ -134,6 +143,9 @@ fn snapshot(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| snapshot_file::default_path(&snap));
     let files = snapshot_file::save(&snap, &path)?;
+    for file in &files {
+        announce(file);
+    }
     let mut meta = snap.meta.clone();
     meta.profile_file = snap.profile.as_ref().map(|_| path.display().to_string());
     if output.json {
@@ -149,7 +161,7 @@ fn top(source: &str, opts: &HeapOptions, output: &Output, out: &mut impl Write) 
     let profile = decode(&label, &snap, opts.fetch.max_bytes)?;
     if let (Some(p), true) = (&profile, opts.view.flame.is_some() || opts.view.folded) {
         let index = heap_report::sample_index(p, &opts.view.sample)?;
-        let lines: Vec<String> = heap::folded(p, index, opts.view.granularity)
+        let lines: Vec<String> = heap::folded(p, index, opts.view.granularity, &opts.view.filter)
             .into_iter()
             .map(|(stack, v)| format!("{stack} {v}"))
             .collect();
@@ -222,7 +234,7 @@ fn diff(
             heap_report::sample_index(b, &opts.view.sample)?,
             heap_report::sample_index(n, &opts.view.sample)?,
         );
-        let lines = differential_lines(b, bi, n, ni, opts.view.granularity);
+        let lines = differential_lines(b, bi, n, ni, opts.view.granularity, &opts.view.filter);
         if let Some(svg) = &opts.view.flame {
             let title = format!("{} → {} — {}", base_label, new_label, opts.view.sample);
             write_file(svg, |w| {
@@ -270,13 +282,14 @@ fn differential_lines(
     new: &Profile,
     ni: usize,
     granularity: Granularity,
+    filter: &SampleFilter,
 ) -> Vec<String> {
     let mut merged: std::collections::BTreeMap<String, (i64, i64)> =
         std::collections::BTreeMap::new();
-    for (stack, v) in heap::folded(base, bi, granularity) {
+    for (stack, v) in heap::folded(base, bi, granularity, filter) {
         merged.entry(stack).or_default().0 += v;
     }
-    for (stack, v) in heap::folded(new, ni, granularity) {
+    for (stack, v) in heap::folded(new, ni, granularity, filter) {
         merged.entry(stack).or_default().1 += v;
     }
     merged
@@ -298,5 +311,34 @@ fn write_file(
     let mut w = BufWriter::new(file);
     write(&mut w).with_context(|| format!("writing {}", path.display()))?;
     w.flush()
-        .with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    announce(path);
+    Ok(())
+}
+
+/// Every file steady writes is named on stderr, so it is found whatever stdout shows.
+fn announce(path: &Path) {
+    eprintln!("wrote {}", path.display());
+}
+
+fn list(
+    pattern: &regex::Regex,
+    source: &str,
+    opts: &HeapOptions,
+    output: &Output,
+    out: &mut impl Write,
+) -> Result<Outcome> {
+    let (label, snap) = load(source, opts)?;
+    let Some(profile) = decode(&label, &snap, opts.fetch.max_bytes)? else {
+        anyhow::bail!(
+            "{label} holds smaps, not a heap profile: it has no lines to list — list a profile from a Go service's /debug/pprof/heap"
+        );
+    };
+    let listed = heap_report::build_list(label, &profile, pattern, view(&opts.view))?;
+    if output.json {
+        heap_json::write_list(&listed, out)?;
+    } else {
+        heap_table::write_list(&listed, output.style, out)?;
+    }
+    Ok(Outcome::Steady)
 }

@@ -235,6 +235,8 @@ fn write_folded(report: &StacksReport, opts: &StacksOptions, out: &mut impl Writ
         flame::write_svg(&lines, what, what, &mut file)?;
         file.flush()
             .with_context(|| format!("cannot write {} — check the free space", svg.display()))?;
+        // Every file written is named on stderr, as heap's are.
+        eprintln!("wrote {}", svg.display());
     }
     if opts.folded {
         flame::write_folded(&lines, out)?;

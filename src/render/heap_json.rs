@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::analyze::gc_window::{GcMark, Moment};
-use crate::analyze::heap_report::{HeapDiff, HeapTop};
+use crate::analyze::heap_report::{HeapDiff, HeapList, HeapTop};
 use crate::analyze::ledger::{LiveHeap, LiveSource, MemoryVerdict};
 use crate::model::go::{GoEnv, GoInfo};
 use crate::model::memory::{CgroupMemory, MemStats, ProcMemory};
@@ -165,7 +165,12 @@ struct TopDoc<'a> {
     source: &'a str,
     sample_type: Option<&'a str>,
     unit: Option<&'a str>,
+    /// Every sample's: percentages are of it, as in pprof, also under --focus / --ignore.
     total: Option<i64>,
+    /// `focus=… ignore=…`, as pprof's "Active filters"; null without.
+    filters: Option<&'a str>,
+    /// The samples that passed the filters (pprof's "Showing nodes accounting for").
+    kept_total: Option<i64>,
     entries: Vec<TopEntryJson<'a>>,
     entries_total: usize,
     ledger: Vec<LedgerRow>,
@@ -193,6 +198,8 @@ pub fn write_top(top: &HeapTop, out: &mut impl Write) -> io::Result<()> {
         sample_type: top.profile.as_ref().map(|p| p.sample_type.name.as_str()),
         unit: top.profile.as_ref().map(|p| p.sample_type.unit.as_str()),
         total,
+        filters: top.filters.as_deref(),
+        kept_total: top.profile.as_ref().map(|p| p.kept_total),
         entries: top
             .profile
             .iter()
@@ -238,6 +245,8 @@ struct DiffEntryJson<'a> {
     base_cum: i64,
     new_cum: i64,
     shrinking: bool,
+    /// flat_delta per minute over the time between the snapshots; null when that is unknown.
+    rate_per_min: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -277,6 +286,12 @@ struct DiffDoc<'a> {
     base_total: Option<i64>,
     new_total: Option<i64>,
     total_delta: Option<i64>,
+    /// total_delta per minute over `seconds`; null when the time between is unknown.
+    total_rate_per_min: Option<f64>,
+    filters: Option<&'a str>,
+    /// The totals of the samples that passed --focus / --ignore.
+    base_kept: Option<i64>,
+    new_kept: Option<i64>,
     entries: Vec<DiffEntryJson<'a>>,
     entries_total: usize,
     ledger: Vec<LedgerChangeJson>,
@@ -314,6 +329,14 @@ pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
         base_total,
         new_total: diff.profile.as_ref().map(|p| p.new_total),
         total_delta: diff.profile.as_ref().map(|p| p.total_delta()),
+        total_rate_per_min: diff
+            .profile
+            .as_ref()
+            .and_then(|p| diff.per_minute(p.total_delta()))
+            .map(round2),
+        filters: diff.filters.as_deref(),
+        base_kept: diff.profile.as_ref().map(|p| p.base_kept),
+        new_kept: diff.profile.as_ref().map(|p| p.new_kept),
         entries: diff
             .profile
             .iter()
@@ -329,6 +352,7 @@ pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
                 base_cum: e.base.cum,
                 new_cum: e.new.cum,
                 shrinking: p.is_shrinking(e),
+                rate_per_min: diff.per_minute(e.flat_delta()).map(round2),
             })
             .collect(),
         entries_total: diff.entries_total,
@@ -379,6 +403,75 @@ pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
                 .collect()
         }),
         grew: diff.grew,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+#[derive(Serialize)]
+struct ListDoc<'a> {
+    schema_version: u32,
+    command: &'static str,
+    source: &'a str,
+    pattern: &'a str,
+    sample_type: &'a str,
+    unit: &'a str,
+    total: i64,
+    filters: Option<&'a str>,
+    kept_total: i64,
+    functions: Vec<ListedFunctionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListedFunctionJson<'a> {
+    name: &'a str,
+    file: &'a str,
+    flat: i64,
+    cum: i64,
+    /// Of the whole profile's total, as pprof's "(flat, cum) N% of Total".
+    cum_percent: f64,
+    lines: Vec<ListedLineJson>,
+}
+
+#[derive(Serialize)]
+struct ListedLineJson {
+    line: i64,
+    flat: i64,
+    cum: i64,
+}
+
+pub fn write_list(list: &HeapList, out: &mut impl Write) -> io::Result<()> {
+    let r = &list.report;
+    let doc = ListDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "heap list",
+        source: &list.source,
+        pattern: &list.pattern,
+        sample_type: &r.sample_type.name,
+        unit: &r.sample_type.unit,
+        total: r.total,
+        filters: list.filters.as_deref(),
+        kept_total: r.kept_total,
+        functions: r
+            .functions
+            .iter()
+            .map(|f| ListedFunctionJson {
+                name: &f.name,
+                file: &f.file,
+                flat: f.flat,
+                cum: f.cum,
+                cum_percent: percent(f.cum, r.total),
+                lines: f
+                    .lines
+                    .iter()
+                    .map(|l| ListedLineJson {
+                        line: l.line,
+                        flat: l.flat,
+                        cum: l.cum,
+                    })
+                    .collect(),
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

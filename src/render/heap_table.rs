@@ -7,7 +7,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use crate::analyze::gc_window::Moment;
-use crate::analyze::heap_report::{HeapDiff, HeapTop};
+use crate::analyze::heap_report::{HeapDiff, HeapList, HeapTop};
 use crate::analyze::ledger::LedgerLine;
 use crate::model::snapshot::SnapshotMeta;
 use crate::render::heap_text::{memstats_as_of, note, profile_as_of, signed_value, value, verdict};
@@ -144,6 +144,15 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
             p.sample_type.name,
             value(p.total, unit)
         )?;
+        if let Some(filters) = &top.filters {
+            writeln!(
+                out,
+                "  {}: {} of it ({}) pass",
+                sanitize(filters),
+                value(p.kept_total, unit),
+                pct(p.kept_total, p.total)
+            )?;
+        }
         if let Some(m) = &top.moment {
             writeln!(
                 out,
@@ -209,18 +218,37 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
     }
     if let Some(p) = &diff.profile {
         let unit = p.sample_type.unit.as_str();
+        let rate = diff
+            .per_minute(p.total_delta())
+            .map(|r| format!(", {}/min", signed_value(r.round() as i64, unit)))
+            .unwrap_or_default();
         writeln!(
             out,
-            "  {}: {} -> {} ({}, {} of base)",
+            "  {}: {} -> {} ({}, {} of base{rate})",
             p.sample_type.name,
             value(p.base_total, unit),
             value(p.new_total, unit),
             signed_value(p.total_delta(), unit),
             pct(p.total_delta(), p.base_total)
         )?;
+        if let Some(filters) = &diff.filters {
+            writeln!(
+                out,
+                "  {}: {} -> {} of it pass ({})",
+                sanitize(filters),
+                value(p.base_kept, unit),
+                value(p.new_kept, unit),
+                signed_value(p.new_kept - p.base_kept, unit)
+            )?;
+        }
         writeln!(out)?;
         let mut table = new_table(style);
-        table.set_header(vec!["FLAT Δ", "FLAT%", "CUM Δ", "CUM%", "FUNCTION"]);
+        let rated = diff.per_minute(0).is_some();
+        let mut header = vec!["FLAT Δ", "FLAT%", "CUM Δ", "CUM%", "FUNCTION"];
+        if rated {
+            header.insert(1, "FLAT Δ/MIN");
+        }
+        table.set_header(header);
         for e in &p.entries {
             let shrinking = p.is_shrinking(e);
             let flat = right(signed_value(e.flat_delta(), unit));
@@ -229,7 +257,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             } else {
                 sanitize(&e.name)
             };
-            table.add_row(vec![
+            let mut row = vec![
                 if e.flat_delta() > 0 {
                     flat.fg(Color::Red)
                 } else {
@@ -239,7 +267,11 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(e.cum_delta(), unit)),
                 right(pct(e.cum_delta(), p.base_total)),
                 Cell::new(name),
-            ]);
+            ];
+            if let Some(r) = diff.per_minute(e.flat_delta()) {
+                row.insert(1, right(signed_value(r.round() as i64, unit)));
+            }
+            table.add_row(row);
         }
         writeln!(out, "{table}")?;
         if p.entries.len() < diff.entries_total {
@@ -332,4 +364,61 @@ fn moments(base: &Moment, new: &Moment, out: &mut impl Write) -> io::Result<()> 
         memstats_as_of(base),
         memstats_as_of(new)
     )
+}
+
+/// `heap list`: per function, its flat and cum and a row per line, as go tool pprof -list
+/// (without the source text, which steady does not need or read).
+pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let r = &list.report;
+    let unit = r.sample_type.unit.as_str();
+    writeln!(
+        out,
+        "{} · {} total {}",
+        sanitize(&list.source),
+        r.sample_type.name,
+        value(r.total, unit)
+    )?;
+    if let Some(filters) = &list.filters {
+        writeln!(
+            out,
+            "  {}: {} of it ({}) pass",
+            sanitize(filters),
+            value(r.kept_total, unit),
+            pct(r.kept_total, r.total)
+        )?;
+    }
+    for f in &r.functions {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} in {}",
+            paint(&sanitize(&f.name), 1, style.color),
+            sanitize(&f.file)
+        )?;
+        writeln!(
+            out,
+            "  {} flat, {} cum ({} of total)",
+            value(f.flat, unit),
+            value(f.cum, unit),
+            pct(f.cum, r.total)
+        )?;
+        let mut table = new_table(style);
+        table.set_header(vec!["FLAT", "CUM", "LINE"]);
+        for l in &f.lines {
+            let dot = |v: i64| {
+                if v == 0 {
+                    ".".to_string()
+                } else {
+                    value(v, unit)
+                }
+            };
+            table.add_row(vec![
+                right(dot(l.flat)),
+                right(dot(l.cum)),
+                right(l.line.to_string()),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    Ok(())
 }

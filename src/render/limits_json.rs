@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::analyze::limits::LimitsReport;
+use crate::error::split_hint;
+use crate::model::limits::LimitPair;
 use crate::render::fds_json::{round2, Limit};
 use crate::render::SCHEMA_VERSION;
 
@@ -23,14 +25,19 @@ struct Document<'a> {
     headroom_percent: Option<f64>,
     /// null without --all, like every optional section of every command.
     all: Option<Vec<Named<'a>>>,
-    /// null without --set-nofile.
+    /// The NOFILE change (`--set-nofile`, or `--set NOFILE=…`); null when none was asked for.
     change: Option<Change>,
+    /// Every change asked for, in order; `changed` is false when the limit already was so.
+    changes: Vec<NamedChange>,
     notes: &'a [String],
 }
 
 #[derive(Serialize)]
 struct Named<'a> {
     name: &'a str,
+    /// prlimit's name: NOFILE, CORE…
+    resource: &'a str,
+    description: &'a str,
     soft: Option<u64>,
     hard: Option<u64>,
     unit: &'a str,
@@ -42,8 +49,86 @@ struct Change {
     after: Limit,
 }
 
+#[derive(Serialize)]
+struct NamedChange {
+    resource: &'static str,
+    changed: bool,
+    before: Limit,
+    after: Limit,
+}
+
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    schema_version: u32,
+    command: &'static str,
+    pid: i32,
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    kind: &'a str,
+    message: &'a str,
+    hint: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Report(Box<Document<'a>>),
+    Error(ErrorDoc<'a>),
+}
+
+/// One target of several: its report, or why it could not be read.
+pub enum Entry<'a> {
+    Report(&'a LimitsReport),
+    Error {
+        pid: i32,
+        kind: &'a str,
+        line: &'a str,
+    },
+}
+
+fn limit(pair: LimitPair) -> Limit {
+    Limit {
+        soft: pair.soft,
+        hard: pair.hard,
+    }
+}
+
 pub fn write(report: &LimitsReport, out: &mut impl Write) -> io::Result<()> {
-    let doc = Document {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
+
+/// Several targets: an array of the single-PID documents, and of error documents (the
+/// `--json` error shape with the PID) for those that could not be read.
+pub fn write_many(entries: &[Entry<'_>], out: &mut impl Write) -> io::Result<()> {
+    let values: Vec<Item> = entries
+        .iter()
+        .map(|e| match e {
+            Entry::Report(r) => Item::Report(Box::new(document(r))),
+            Entry::Error { pid, kind, line } => {
+                let (message, hint) = split_hint(line);
+                Item::Error(ErrorDoc {
+                    schema_version: SCHEMA_VERSION,
+                    command: "limits",
+                    pid: *pid,
+                    error: ErrorBody {
+                        kind,
+                        message,
+                        hint,
+                    },
+                })
+            }
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &values)?;
+    writeln!(out)
+}
+
+fn document(report: &LimitsReport) -> Document<'_> {
+    Document {
         schema_version: SCHEMA_VERSION,
         command: "limits",
         pid: report.pid,
@@ -60,25 +145,29 @@ pub fn write(report: &LimitsReport, out: &mut impl Write) -> io::Result<()> {
         all: report.all.as_ref().map(|all| {
             all.iter()
                 .map(|l| Named {
-                    name: l.name,
+                    name: l.resource.key(),
+                    resource: l.resource.name(),
+                    description: l.resource.description(),
                     soft: l.limit.soft,
                     hard: l.limit.hard,
-                    unit: l.unit,
+                    unit: l.resource.unit(),
                 })
                 .collect()
         }),
-        change: report.change.map(|(before, after)| Change {
-            before: Limit {
-                soft: before.soft,
-                hard: before.hard,
-            },
-            after: Limit {
-                soft: after.soft,
-                hard: after.hard,
-            },
+        change: report.nofile_change().map(|c| Change {
+            before: limit(c.before),
+            after: limit(c.after),
         }),
+        changes: report
+            .changes
+            .iter()
+            .map(|c| NamedChange {
+                resource: c.resource.name(),
+                changed: c.changed(),
+                before: limit(c.before),
+                after: limit(c.after),
+            })
+            .collect(),
         notes: &report.notes,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    }
 }

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, Table};
 
-use crate::analyze::limits::LimitsReport;
+use crate::analyze::limits::{LimitsReport, LimitsSummary};
+use crate::render::limits_json::Entry;
 use crate::render::text::{self, paint, sanitize};
 use crate::render::Style;
 
@@ -17,15 +18,26 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
         paint(&format!("PID {}", report.pid), 1, style.color),
         comm
     )?;
-    if let Some((before, after)) = report.change {
-        writeln!(
-            out,
-            "  RLIMIT_NOFILE changed: soft {} -> {}, hard {} -> {}",
-            text::limit(before.soft),
-            paint(&text::limit(after.soft), 32, style.color),
-            text::limit(before.hard),
-            text::limit(after.hard)
-        )?;
+    for c in &report.changes {
+        if c.changed() {
+            writeln!(
+                out,
+                "  RLIMIT_{} changed: soft {} -> {}, hard {} -> {}",
+                c.resource.name(),
+                text::limit(c.before.soft),
+                paint(&text::limit(c.after.soft), 32, style.color),
+                text::limit(c.before.hard),
+                paint(&text::limit(c.after.hard), 32, style.color)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  RLIMIT_{} unchanged (already soft {} · hard {})",
+                c.resource.name(),
+                text::limit(c.after.soft),
+                text::limit(c.after.hard)
+            )?;
+        }
     }
     let usage = report
         .usage_percent()
@@ -50,13 +62,16 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
         let mut table = Table::new();
         table.load_style(NOTHING);
         table.force_no_tty();
-        table.set_header(vec!["LIMIT", "SOFT", "HARD", "UNIT"]);
+        // prlimit's columns and names, so the two read side by side.
+        table.set_header(vec!["RESOURCE", "DESCRIPTION", "SOFT", "HARD", "UNITS"]);
         for l in all {
+            let r = l.resource;
             table.add_row(vec![
-                Cell::new(l.name),
+                Cell::new(r.name()),
+                Cell::new(r.description()),
                 Cell::new(text::limit(l.limit.soft)).set_alignment(CellAlignment::Right),
                 Cell::new(text::limit(l.limit.hard)).set_alignment(CellAlignment::Right),
-                Cell::new(l.unit),
+                Cell::new(r.prlimit_unit()),
             ]);
         }
         writeln!(out)?;
@@ -71,4 +86,63 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
         )?;
     }
     Ok(())
+}
+
+/// Several targets: one report each, a line for each that could not be read, then the
+/// summary line.
+pub fn write_many(
+    entries: &[Entry<'_>],
+    summary: &LimitsSummary,
+    failed: &[(i32, String, &'static str)],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        match entry {
+            Entry::Report(report) => write(report, style, out)?,
+            Entry::Error { pid, line, .. } => writeln!(
+                out,
+                "{} {}",
+                paint(&format!("PID {pid}"), 1, style.color),
+                sanitize(line)
+            )?,
+        }
+    }
+    writeln!(out)?;
+    let mut line = format!(
+        "{} {}",
+        summary.processes,
+        if summary.processes == 1 {
+            "process"
+        } else {
+            "processes"
+        }
+    );
+    if summary.near_limit > 0 {
+        line.push_str(&format!(
+            " · {} {} at {:.0}% or more of the NOFILE soft limit",
+            paint(&summary.near_limit.to_string(), 31, style.color),
+            if summary.near_limit == 1 { "is" } else { "are" },
+            summary.near_limit_percent
+        ));
+    }
+    if let Some((pid, comm, percent)) = &summary.fullest {
+        line.push_str(&format!(
+            " · fullest PID {pid} {} at {percent:.1}% of its NOFILE soft limit",
+            comm.as_deref().map(sanitize).unwrap_or_default()
+        ));
+    }
+    if summary.uncounted > 0 {
+        line.push_str(&format!(
+            " · {} with descriptors not counted",
+            summary.uncounted
+        ));
+    }
+    if !failed.is_empty() {
+        line.push_str(&format!(" · {} not readable", failed.len()));
+    }
+    writeln!(out, "{line}")
 }

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use crate::analyze::census::{Direction, FdCensus, FdGroup, GroupKey};
 use crate::analyze::fds::{build_report, FdReport, ReportInput};
-use crate::analyze::limits::LimitsReport;
+use crate::analyze::limits::{summarize, LimitChange, LimitsReport};
 use crate::analyze::policy::FdPolicy;
 use crate::model::fd::FdKind;
-use crate::model::limits::{LimitPair, NamedLimit};
+use crate::model::limits::{LimitPair, NamedLimit, Resource};
 use crate::render::{fds_json, fds_table, limits_json, limits_table, Style};
 
 fn check(name: &str, rendered: Vec<u8>) {
@@ -157,10 +157,14 @@ fn limits_report() -> LimitsReport {
         open_fds: Some(1_200),
         open_fds_unknown: None,
         all: Some(vec![
-            NamedLimit { name: "open_files", unit: "files", limit: LimitPair { soft: Some(65_536), hard: Some(65_536) } },
-            NamedLimit { name: "address_space", unit: "bytes", limit: LimitPair { soft: None, hard: None } },
+            NamedLimit { resource: Resource::As, limit: LimitPair { soft: None, hard: None } },
+            NamedLimit { resource: Resource::Core, limit: LimitPair { soft: Some(0), hard: None } },
+            NamedLimit { resource: Resource::Nofile, limit: LimitPair { soft: Some(65_536), hard: Some(65_536) } },
         ]),
-        change: Some((LimitPair { soft: Some(1024), hard: Some(65_536) }, LimitPair { soft: Some(65_536), hard: Some(65_536) })),
+        changes: vec![
+            LimitChange { resource: Resource::Nofile, before: LimitPair { soft: Some(1024), hard: Some(65_536) }, after: LimitPair { soft: Some(65_536), hard: Some(65_536) } },
+            LimitChange { resource: Resource::Core, before: LimitPair { soft: Some(0), hard: None }, after: LimitPair { soft: Some(0), hard: None } },
+        ],
         notes: vec!["Go programs raise their own soft limit to the hard limit at start; for them the hard limit is the one that matters".to_string()],
     }
 }
@@ -185,7 +189,7 @@ fn limits_uncounted() -> LimitsReport {
         open_fds: None,
         open_fds_unknown: Some("needs steady as uid 0, or root with CAP_SYS_PTRACE".to_string()),
         all: None,
-        change: None,
+        changes: vec![],
         notes: vec![],
         ..limits_report()
     }
@@ -203,4 +207,77 @@ fn limits_uncounted_json() {
     let mut out = Vec::new();
     limits_json::write(&limits_uncounted(), &mut out).unwrap();
     check("limits-uncounted.json", out);
+}
+
+/// Several targets: one report each, an unreadable one, the summary line; JSON an array.
+fn limits_many() -> (Vec<LimitsReport>, Vec<(i32, String, &'static str)>) {
+    let near = LimitsReport {
+        pid: 4243,
+        comm: Some("worker".to_string()),
+        nofile: LimitPair {
+            soft: Some(1024),
+            hard: Some(4096),
+        },
+        open_fds: Some(1000),
+        all: None,
+        changes: vec![],
+        notes: vec![],
+        ..limits_report()
+    };
+    let calm = LimitsReport {
+        all: None,
+        changes: vec![],
+        notes: vec![],
+        ..limits_report()
+    };
+    (
+        vec![calm, near],
+        vec![(
+            77,
+            "process 77 has exited — nothing to inspect".to_string(),
+            "no_such_process",
+        )],
+    )
+}
+
+fn limits_entries<'a>(
+    reports: &'a [LimitsReport],
+    failed: &'a [(i32, String, &'static str)],
+) -> Vec<limits_json::Entry<'a>> {
+    let mut entries: Vec<limits_json::Entry> =
+        reports.iter().map(limits_json::Entry::Report).collect();
+    entries.extend(
+        failed
+            .iter()
+            .map(|(pid, line, kind)| limits_json::Entry::Error {
+                pid: *pid,
+                kind,
+                line,
+            }),
+    );
+    entries
+}
+
+#[test]
+fn limits_many_table() {
+    let (reports, failed) = limits_many();
+    let summary = summarize(&reports, FdPolicy::default().near_limit_percent);
+    let mut out = Vec::new();
+    limits_table::write_many(
+        &limits_entries(&reports, &failed),
+        &summary,
+        &failed,
+        Style { color: false },
+        &mut out,
+    )
+    .unwrap();
+    check("limits-many.txt", out);
+}
+
+#[test]
+fn limits_many_json() {
+    let (reports, failed) = limits_many();
+    let mut out = Vec::new();
+    limits_json::write_many(&limits_entries(&reports, &failed), &mut out).unwrap();
+    check("limits-many.json", out);
 }

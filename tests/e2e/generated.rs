@@ -45,6 +45,7 @@ fn completions_and_man_pages_are_fresh() {
         [
             "steady-fds.1",
             "steady-heap-diff.1",
+            "steady-heap-list.1",
             "steady-heap-snapshot.1",
             "steady-heap-top.1",
             "steady-heap.1",

@@ -483,3 +483,356 @@ fn fragmentation_is_told_from_a_leak_and_a_healthy_twin_is_steady() {
         assert_eq!(calm_code, 0);
     });
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pprof");
+
+fn fixture(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
+}
+
+#[derive(Debug, Deserialize)]
+struct FilteredTop {
+    total: i64,
+    kept_total: i64,
+    filters: Option<String>,
+    entries: Vec<TopEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListDoc {
+    total: i64,
+    functions: Vec<ListedFunction>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedFunction {
+    name: String,
+    file: String,
+    flat: i64,
+    cum: i64,
+    lines: Vec<ListedLine>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedLine {
+    line: i64,
+    flat: i64,
+    cum: i64,
+}
+
+/// (function, file, flat, cum, [(line, flat, cum)]) of each ROUTINE of `go tool pprof -list`,
+/// lines with a value only.
+type Routine = (String, String, i64, i64, Vec<(i64, i64, i64)>);
+
+fn pprof_routines(text: &str) -> Vec<Routine> {
+    let value = |v: &str| -> i64 {
+        match v {
+            "." => 0,
+            v => v
+                .trim_end_matches('B')
+                .parse()
+                .unwrap_or_else(|_| panic!("unexpected value {v:?}")),
+        }
+    };
+    let mut out: Vec<Routine> = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("ROUTINE ======================== ") {
+            let (name, file) = rest.rsplit_once(" in ").unwrap();
+            let sums: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+            out.push((
+                name.into(),
+                file.into(),
+                value(sums[0]),
+                value(sums[1]),
+                vec![],
+            ));
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if let (Some(routine), [flat, cum, n, ..]) = (out.last_mut(), f.as_slice()) {
+            if let Some(n) = n.split_once(':').and_then(|(n, _)| n.parse::<i64>().ok()) {
+                let (flat, cum) = (value(flat), value(cum));
+                if flat != 0 || cum != 0 {
+                    routine.4.push((n, flat, cum));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn focus_ignore_and_list_equal_go_tool_pprof_on_recorded_profiles() {
+    let (t0, t1) = (fixture("heap-t0.pb.gz"), fixture("heap-t1.pb.gz"));
+    let raw = ["-unit=B", "-nodecount=100000", "-nodefraction=0"];
+    // heap top --focus/--ignore against -top -focus/-ignore.
+    for (sample, focus, ignore) in [
+        ("inuse_space", Some("bufio"), None),
+        ("alloc_space", None, Some("net/http|compress")),
+        ("alloc_objects", Some("net/http"), Some("bufio")),
+        ("inuse_objects", Some("^runtime\\."), None),
+    ] {
+        let mut ours = vec!["heap", "top", &t1, "--top", "0", "--sample", sample];
+        let mut theirs = vec!["-top", raw[0], raw[1], raw[2]];
+        let sample_arg = format!("-sample_index={sample}");
+        theirs.push(&sample_arg);
+        let (focus_arg, ignore_arg) = (
+            focus.map(|f| format!("-focus={f}")),
+            ignore.map(|i| format!("-ignore={i}")),
+        );
+        if let (Some(f), Some(arg)) = (focus, &focus_arg) {
+            ours.extend(["--focus", f]);
+            theirs.push(arg);
+        }
+        if let (Some(i), Some(arg)) = (ignore, &ignore_arg) {
+            ours.extend(["--ignore", i]);
+            theirs.push(arg);
+        }
+        theirs.push(&t1);
+        let (doc, code) = steady_json::<FilteredTop>(&ours);
+        assert_eq!(code, 0);
+        let rows = pprof_rows(&go_tool_pprof(&theirs));
+        assert!(!rows.is_empty(), "{sample} {focus:?} {ignore:?}");
+        assert_eq!(
+            doc.entries.len(),
+            rows.len(),
+            "{sample} {focus:?} {ignore:?}"
+        );
+        for (name, flat, cum) in &rows {
+            let e = doc.entries.iter().find(|e| &e.name == name).unwrap();
+            assert_eq!((e.flat, e.cum), (*flat, *cum), "{name}");
+        }
+        assert!(doc.kept_total < doc.total, "{doc:?}");
+        assert!(doc.filters.is_some());
+    }
+
+    // heap diff --ignore against -top -base -ignore.
+    let (doc, _) = steady_json::<DiffDoc>(&[
+        "heap",
+        "diff",
+        &t0,
+        &t1,
+        "--top",
+        "0",
+        "--ignore",
+        "bufio|crc32",
+    ]);
+    let rows = pprof_rows(&go_tool_pprof(&[
+        "-top",
+        raw[0],
+        raw[1],
+        raw[2],
+        "-sample_index=inuse_space",
+        "-ignore=bufio|crc32",
+        "-base",
+        &t0,
+        &t1,
+    ]));
+    assert!(!rows.is_empty());
+    for (name, flat, cum) in &rows {
+        let e = doc.entries.iter().find(|e| &e.name == name).unwrap();
+        assert_eq!((e.flat_delta, e.cum_delta), (*flat, *cum), "{name}");
+    }
+    assert!(doc.entries.iter().all(|e| !e.name.starts_with("bufio.")));
+
+    // heap list against -list, with and without a filter.
+    for (sample, pattern, ignore) in [
+        ("inuse_space", "main\\.|bufio", None),
+        ("alloc_objects", "^net/http\\.", Some("bufio")),
+    ] {
+        let mut ours = vec!["heap", "list", pattern, &t1, "--sample", sample];
+        let list_arg = format!("-list={pattern}");
+        let sample_arg = format!("-sample_index={sample}");
+        let mut theirs = vec![list_arg.as_str(), "-unit=B", sample_arg.as_str()];
+        let ignore_arg = ignore.map(|i| format!("-ignore={i}"));
+        if let (Some(i), Some(arg)) = (ignore, &ignore_arg) {
+            ours.extend(["--ignore", i]);
+            theirs.push(arg);
+        }
+        theirs.push(&t1);
+        let (doc, code) = steady_json::<ListDoc>(&ours);
+        assert_eq!(code, 0);
+        assert!(doc.total > 0);
+        let mut got: Vec<Routine> = doc
+            .functions
+            .iter()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    f.file.clone(),
+                    f.flat,
+                    f.cum,
+                    f.lines.iter().map(|l| (l.line, l.flat, l.cum)).collect(),
+                )
+            })
+            .collect();
+        got.sort();
+        let want = pprof_routines(&go_tool_pprof(&theirs));
+        assert!(want.len() > 5, "{pattern}: {want:?}");
+        assert_eq!(got, want, "{pattern}");
+    }
+    let out = steady(&["heap", "list", "main\\.leakIntoCache", &t1]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("main.leakIntoCache in ") && text.contains("LINE"),
+        "{text}"
+    );
+
+    one_line_error(
+        &["heap", "top", &t1, "--focus", "no_such_function_zzz"],
+        "matches no function or file",
+    );
+    one_line_error(
+        &["heap", "list", "no_such_function_zzz", &t1],
+        "matches no function",
+    );
+    one_line_error(
+        &["heap", "top", &t1, "--focus", "("],
+        "not a regular expression",
+    );
+}
+
+#[test]
+fn cpu_and_goroutine_profiles_say_what_they_are() {
+    for (name, kind, instead) in [
+        ("cpu.pb.gz", "a CPU profile", "go tool pprof"),
+        ("goroutine.pb.gz", "a goroutine profile", "steady stacks"),
+    ] {
+        for command in ["top", "list"] {
+            let file = fixture(name);
+            let args: Vec<&str> = match command {
+                "top" => vec!["heap", "top", &file],
+                _ => vec!["heap", "list", "main", &file],
+            };
+            let out = steady(&args);
+            let err = stderr_of(&out);
+            assert_eq!(out.status.code(), Some(2), "{err}");
+            assert!(err.contains(&format!("this is {kind}")), "{err}");
+            assert!(err.contains(instead), "{err}");
+            assert!(
+                !err.contains("--sample"),
+                "no heap sample type asked for: {err}"
+            );
+        }
+    }
+    let (doc, code) = steady_json::<serde_json::Value>(&["heap", "top", &fixture("cpu.pb.gz")]);
+    assert_eq!(code, 2);
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("CPU profile"));
+}
+
+#[test]
+fn over_windows_too_short_to_mean_anything_are_refused() {
+    for args in [
+        vec!["fds", "1", "--over", "0s"],
+        vec!["fds", "1", "--over", "0"],
+        vec!["fds", "1", "--over", "300ms"],
+        vec!["heap", "diff", "1", "--over", "0s"],
+        vec!["heap", "diff", "1", "--over", "999ms"],
+    ] {
+        let out = steady(&args);
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("too short") && err.contains("1s or more"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn diff_of_timed_snapshots_reports_growth_per_minute() {
+    // The recorded pair carries its snapshot times: rates follow from them.
+    let (doc, _) = steady_json::<serde_json::Value>(&[
+        "heap",
+        "diff",
+        &fixture("heap-t0.pb.gz"),
+        &fixture("heap-t1.pb.gz"),
+    ]);
+    let seconds = doc["seconds"].as_f64().unwrap();
+    let delta = doc["total_delta"].as_f64().unwrap();
+    let rate = doc["total_rate_per_min"].as_f64().unwrap();
+    // `seconds` is printed rounded to 10 ms: the rate is checked to 1%.
+    let close = |a: f64, b: f64| (a - b).abs() <= b.abs() * 0.01;
+    assert!(close(rate, delta * 60.0 / seconds), "{rate}");
+    let leak = &doc["entries"][0];
+    assert_eq!(leak["name"], "main.leakIntoCache");
+    let flat = leak["flat_delta"].as_f64().unwrap();
+    assert!(close(
+        leak["rate_per_min"].as_f64().unwrap(),
+        flat * 60.0 / seconds
+    ));
+    let out = steady(&[
+        "heap",
+        "diff",
+        &fixture("heap-t0.pb.gz"),
+        &fixture("heap-t1.pb.gz"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("/min)") && text.contains("FLAT Δ/MIN"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_over_a_live_leak_reports_its_rate_per_minute() {
+    let go = &go_toolchains()[0];
+    let target = Target::spawn_go_with(go, "heap_leak", &["-mode", "heap", "-lifetime", "60"], &[]);
+    let (doc, code) = steady_json::<serde_json::Value>(&[
+        "heap",
+        "diff",
+        &target.pid_arg(),
+        "--over",
+        "4s",
+        "--gc",
+    ]);
+    assert_eq!(code, 1, "{doc}");
+    let leak = &doc["entries"][0];
+    assert_eq!(leak["name"], "main.leakIntoCache", "{doc}");
+    // heap_leak keeps 1 MiB a second: 60 MiB a minute.
+    let ratio = leak["rate_per_min"].as_f64().unwrap() / (60.0 * MIB as f64);
+    assert!((0.75..1.25).contains(&ratio), "{ratio}: {leak}");
+}
+
+#[test]
+fn files_written_are_announced_and_default_names_carry_local_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("flame.svg");
+    let out = steady(&[
+        "heap",
+        "top",
+        &fixture("heap-t1.pb.gz"),
+        "--flame",
+        svg.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr_of(&out), format!("wrote {}\n", svg.display()));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout stays JSON");
+
+    let target = Target::spawn("mem_grow", &["--mib-per-sec", "1", "--lifetime", "60"]);
+    let out = crate::support::steady_command()
+        .args(["heap", "snapshot", &target.pid_arg()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    let written = err.strip_prefix("wrote ").unwrap().trim_end();
+    let prefix = format!("heap-{}-", target.pid);
+    let stamp = written
+        .strip_prefix(&prefix)
+        .and_then(|r| r.strip_suffix(".smaps.json"))
+        .unwrap_or_else(|| panic!("{written}"));
+    assert_eq!(stamp.len(), 15, "{stamp}");
+    assert_eq!(&stamp[8..9], "T");
+    assert!(stamp.replace('T', "").chars().all(|c| c.is_ascii_digit()));
+    assert!(dir.path().join(written).exists());
+}

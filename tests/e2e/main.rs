@@ -5,6 +5,7 @@ mod fds;
 mod generated;
 mod heap;
 mod heap_story;
+mod limits;
 mod metrics;
 mod permissions;
 mod real_services;
