@@ -488,7 +488,7 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     n.checked_mul(factor).ok_or_else(bad)
 }
 
-fn parse_nofile(text: &str) -> Result<NofileRequest, String> {
+pub fn parse_nofile(text: &str) -> Result<NofileRequest, String> {
     let number = |s: &str| {
         s.trim().parse::<u64>().map_err(|_| {
             format!("`{s}` is not a count; write SOFT or SOFT:HARD, e.g. 65536 or 65536:65536")

@@ -1,5 +1,6 @@
 //! Pure parsers: bytes and text from /proc into model data. No I/O here.
 
+pub mod cgroup;
 pub mod fd_link;
 pub mod goroutine_ids;
 pub mod goroutines;
