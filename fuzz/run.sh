@@ -1,53 +1,62 @@
 #!/usr/bin/env bash
-# Runs one fuzz target, single job, niced, for a time: fuzz/run.sh TARGET SECONDS [libFuzzer flags...]
+# Runs one fuzz target, single job, niced, for a time:
+#   fuzz/run.sh TARGET SECONDS [libFuzzer flags...]
 # The grown corpus goes to fuzz/corpus/TARGET (not committed); the seeds are the committed
-# fuzz/seeds/TARGET and the test fixtures named below. Crashes land in fuzz/artifacts/TARGET.
-# Needs cargo-fuzz and a nightly toolchain (or RUSTC_BOOTSTRAP=1 with FUZZ_TOOLCHAIN=stable).
+# fuzz/seeds/TARGET and the test fixtures named below (read, never written). Crashes, hangs
+# and out-of-memory inputs land in fuzz/artifacts/TARGET. Exit 1 when one was found.
+# Needs cargo-fuzz and a nightly toolchain; FUZZ_TOOLCHAIN=stable with RUSTC_BOOTSTRAP=1
+# works too. `fuzz/run.sh --list` prints the targets.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")"
 
+targets="pprof goroutines heap_text proc_net proc_text smaps snapshot_meta recording cli_args go_buildinfo"
+if [ "${1:-}" = "--list" ]; then
+    printf '%s\n' $targets
+    exit 0
+fi
 target=${1:?usage: fuzz/run.sh TARGET SECONDS [libFuzzer flags...]}
 seconds=${2:?usage: fuzz/run.sh TARGET SECONDS [libFuzzer flags...]}
 shift 2
 
-seeds() {
-    case "$1" in
-        pprof) echo fuzz/seeds/pprof tests/fixtures/pprof ;;
-        goroutines) echo tests/fixtures/goroutines ;;
-        heap_text) echo fuzz/seeds/heap_text ;;
-        proc_net) echo tests/fixtures/proc ;;
-        proc_text) echo fuzz/seeds/proc_text tests/fixtures/proc ;;
-        smaps) echo fuzz/seeds/smaps ;;
-        snapshot_meta) echo fuzz/seeds/snapshot_meta tests/fixtures/pprof ;;
-        recording) echo fuzz/seeds/recording ;;
-        cli_args) echo fuzz/seeds/cli_args ;;
-        go_buildinfo) echo fuzz/seeds/go_buildinfo ;;
-        *) echo "fuzz/run.sh: no such target '$1' (see fuzz/Cargo.toml)" >&2; return 1 ;;
-    esac
-}
-dirs=$(seeds "$target")
-mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
+# Seed directories, relative to fuzz/. libFuzzer writes new inputs to the first one only.
+case "$target" in
+    pprof) seeds="seeds/pprof ../tests/fixtures/pprof" ;;
+    goroutines) seeds="../tests/fixtures/goroutines" ;;
+    heap_text) seeds="seeds/heap_text" ;;
+    proc_net) seeds="../tests/fixtures/proc" ;;
+    proc_text) seeds="seeds/proc_text ../tests/fixtures/proc" ;;
+    smaps) seeds="seeds/smaps" ;;
+    snapshot_meta) seeds="seeds/snapshot_meta ../tests/fixtures/pprof" ;;
+    recording) seeds="seeds/recording" ;;
+    cli_args) seeds="seeds/cli_args" ;;
+    go_buildinfo) seeds="seeds/go_buildinfo" ;;
+    *)
+        echo "fuzz/run.sh: no target '$target'; targets: $targets" >&2
+        exit 2
+        ;;
+esac
+mkdir -p "corpus/$target" "artifacts/$target"
 toolchain=${FUZZ_TOOLCHAIN:-nightly}
 
-# -jobs=1 -workers=1: one fuzzing process (libFuzzer then logs to fuzz-0.log in the cwd).
-# -timeout: an input that takes over 10 s is a hang; -rss_limit_mb: over 2 GiB is an OOM.
-logdir=$(mktemp -d)
-trap 'rm -rf "$logdir"' EXIT
+# -jobs=1 -workers=1: one fuzzing process (libFuzzer then logs to fuzz-0.log here, ignored).
+# -timeout: an input taking over 10 s is a hang; -rss_limit_mb: over 2 GiB is out of memory.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+rm -f fuzz-0.log
 status=0
 # shellcheck disable=SC2086
-nice -n 10 cargo "+$toolchain" fuzz run -O "$target" "fuzz/corpus/$target" $dirs -- \
+nice -n 10 cargo "+$toolchain" fuzz run -O "$target" "corpus/$target" $seeds -- \
     -jobs=1 -workers=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$PWD/fuzz/artifacts/$target/" -print_final_stats=1 "$@" \
-    >"$logdir/cargo.log" 2>&1 || status=$?
-# libFuzzer's job log is written to the working directory cargo fuzz gives it.
-log=$(find . fuzz -maxdepth 1 -name 'fuzz-0.log' -newer "$logdir" 2>/dev/null | head -1)
-if [ -n "$log" ]; then
-    cat "$log" >>"$logdir/cargo.log"
-    rm -f "$log"
+    -artifact_prefix="$PWD/artifacts/$target/" -print_final_stats=1 "$@" \
+    >"$log" 2>&1 || status=$?
+if [ -f fuzz-0.log ]; then
+    cat fuzz-0.log >>"$log"
+    rm -f fuzz-0.log
 fi
-grep -E '^#[0-9]+.*(DONE|INITED)|stat::number_of_executed_units|ERROR|SUMMARY|panicked|crash-|leak-|oom-|timeout-' "$logdir/cargo.log" | awk '!seen[$0]++' | tail -12
-if [ "$status" -ne 0 ] || grep -qE 'ERROR: libFuzzer|panicked at' "$logdir/cargo.log"; then
+grep -E '^#[0-9]+.*(INITED|DONE)|stat::number_of_executed_units|ERROR|SUMMARY|panicked|Test unit written' "$log" |
+    awk '!seen[$0]++' | tail -12
+if [ "$status" -ne 0 ] || grep -qE 'ERROR: libFuzzer|panicked at|Test unit written' "$log"; then
     echo "fuzz/run.sh: $target found a problem; the input is in fuzz/artifacts/$target/" >&2
-    tail -40 "$logdir/cargo.log" >&2
+    tail -40 "$log" >&2
     exit 1
 fi

@@ -1,19 +1,14 @@
-//! /proc/PID/smaps as procfs parses it, turned into steady's mappings, then categorised and
-//! diffed against itself and against its first half (what `steady heap` does with two).
+//! /proc/PID/smaps parsed into steady's mappings, then categorised and diffed against itself
+//! and against its first half (what `steady heap` does with two snapshots).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use procfs::process::MemoryMaps;
-use procfs::FromRead;
 use steady::analyze::policy::HeapPolicy;
 use steady::analyze::smaps::{categorize_all, diff_regions, totals};
-use steady::collect::memory::mapping_of;
+use steady::parse::smaps::parse_smaps;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(maps) = MemoryMaps::from_read(data) else {
-        return;
-    };
-    let maps: Vec<_> = maps.iter().map(mapping_of).collect();
+    let maps = parse_smaps(&String::from_utf8_lossy(data));
     let _ = categorize_all(&maps);
     let _ = totals(&maps);
     let policy = HeapPolicy::default();

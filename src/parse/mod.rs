@@ -8,5 +8,6 @@ pub mod heap_text;
 pub mod memstats;
 pub mod net;
 pub mod pprof;
+pub mod smaps;
 pub mod syscall;
 pub mod syscall_names;
