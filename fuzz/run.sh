@@ -5,7 +5,8 @@
 # fuzz/seeds/TARGET and the test fixtures named below (read, never written). Crashes, hangs
 # and out-of-memory inputs land in fuzz/artifacts/TARGET. Exit 1 when one was found.
 # Needs cargo-fuzz and a nightly toolchain; FUZZ_TOOLCHAIN=stable with RUSTC_BOOTSTRAP=1
-# works too. `fuzz/run.sh --list` prints the targets.
+# works too. FUZZ_CARGO_FLAGS adds cargo-fuzz flags (e.g. -a: overflow checks and debug
+# assertions). `fuzz/run.sh --list` prints the targets.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -45,7 +46,7 @@ trap 'rm -f "$log"' EXIT
 rm -f fuzz-0.log
 status=0
 # shellcheck disable=SC2086
-nice -n 10 cargo "+$toolchain" fuzz run -O "$target" "corpus/$target" $seeds -- \
+nice -n 10 cargo "+$toolchain" fuzz run -O ${FUZZ_CARGO_FLAGS:-} "$target" "corpus/$target" $seeds -- \
     -jobs=1 -workers=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$PWD/artifacts/$target/" -print_final_stats=1 "$@" \
     >"$log" 2>&1 || status=$?

@@ -42,5 +42,6 @@ fn kernel_stat_shape(text: &str) -> bool {
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     digits > 0
         && t[digits..].starts_with(" (")
-        && t.rfind(')').is_some_and(|end| end > digits + 1 && t[end..].starts_with(") "))
+        && t.rfind(')')
+            .is_some_and(|end| end > digits + 1 && t[end..].starts_with(") "))
 }
