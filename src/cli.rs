@@ -633,7 +633,7 @@ pub fn parse_regex(text: &str) -> Result<regex::Regex, String> {
     })
 }
 
-fn parse_nofile(text: &str) -> Result<LimitRequest, String> {
+pub fn parse_nofile(text: &str) -> Result<LimitRequest, String> {
     let number = |s: &str| {
         s.trim().parse::<u64>().map_err(|_| {
             format!("`{s}` is not a count; write SOFT or SOFT:HARD, e.g. 65536 or 65536:65536")

@@ -86,12 +86,14 @@ fn categorize(m: &Mapping, prev: Option<&Mapping>, next: Option<&Mapping>) -> Ca
         "" if m.perms.starts_with("---") => Category::Other,
         "" => {
             let is_guard = |g: &Mapping| {
-                g.name.is_empty() && g.perms.starts_with("---") && g.end - g.start <= MAX_GUARD
+                g.name.is_empty() && g.perms.starts_with("---") && size(g) <= MAX_GUARD
             };
             let reserved_rest = |r: &Mapping| r.name.is_empty() && r.perms.starts_with("---");
             if m.start.is_multiple_of(ARENA_SIZE)
-                && (m.end - m.start == ARENA_SIZE
-                    || next.is_some_and(|n| reserved_rest(n) && n.end == m.start + ARENA_SIZE))
+                && (size(m) == ARENA_SIZE
+                    || next.is_some_and(|n| {
+                        reserved_rest(n) && Some(n.end) == m.start.checked_add(ARENA_SIZE)
+                    }))
             {
                 Category::MallocArena
             } else if prev.is_some_and(is_guard) {
@@ -106,11 +108,18 @@ fn categorize(m: &Mapping, prev: Option<&Mapping>, next: Option<&Mapping>) -> Ca
     }
 }
 
+/// A mapping's length. The kernel never writes end < start, but mappings also come back from
+/// snapshot files (JSON) that anyone may edit: no wrap-around there.
+fn size(m: &Mapping) -> u64 {
+    m.end.saturating_sub(m.start)
+}
+
 /// Resident bytes per category.
 pub fn totals(maps: &[Mapping]) -> BTreeMap<Category, u64> {
     let mut out: BTreeMap<Category, u64> = Category::ALL.iter().map(|c| (*c, 0)).collect();
     for (m, c) in maps.iter().zip(categorize_all(maps)) {
-        *out.entry(c).or_default() += m.rss;
+        let total = out.entry(c).or_default();
+        *total = total.saturating_add(m.rss);
     }
     out
 }
@@ -130,7 +139,8 @@ pub struct RegionChange {
 
 impl RegionChange {
     pub fn rss_delta(&self) -> i64 {
-        self.rss_after as i64 - self.rss_before as i64
+        let (after, before) = (self.rss_after as i128, self.rss_before as i128);
+        (after - before).clamp(i64::MIN as i128, i64::MAX as i128) as i64
     }
 }
 
@@ -172,11 +182,11 @@ pub fn diff_regions(
                 swap_after: 0,
             });
         if s.is_after {
-            region.rss_after += s.map.rss;
-            region.size_after += s.map.end - s.map.start;
-            region.swap_after += s.map.swap;
+            region.rss_after = region.rss_after.saturating_add(s.map.rss);
+            region.size_after = region.size_after.saturating_add(size(s.map));
+            region.swap_after = region.swap_after.saturating_add(s.map.swap);
         } else {
-            region.rss_before += s.map.rss;
+            region.rss_before = region.rss_before.saturating_add(s.map.rss);
         }
     };
     for s in all.iter().filter(|s| !s.category.is_anonymous()) {
@@ -194,7 +204,7 @@ pub fn diff_regions(
         let name = format!("anon 0x{:x}", first.map.start);
         let category = cluster
             .iter()
-            .max_by_key(|s| (s.is_after, s.map.end - s.map.start))
+            .max_by_key(|s| (s.is_after, size(s.map)))
             .map_or(Category::Anonymous, |s| s.category);
         for s in cluster.drain(..) {
             add((category, name.clone()), s);
@@ -211,7 +221,9 @@ pub fn diff_regions(
     flush(&mut cluster);
     let mut changes: Vec<RegionChange> = regions
         .into_values()
-        .filter(|r| r.rss_delta().abs() >= policy.min_mapping_growth_bytes)
+        .filter(|r| {
+            r.rss_delta().checked_abs().unwrap_or(i64::MAX) >= policy.min_mapping_growth_bytes
+        })
         .collect();
     changes.sort_by(|a, b| {
         b.rss_delta()
@@ -278,6 +290,37 @@ mod tests {
     fn with_perms(mut m: Mapping, perms: &str) -> Mapping {
         m.perms = perms.to_string();
         m
+    }
+
+    #[test]
+    fn edited_snapshot_mappings_do_not_overflow() {
+        // end < start, RSS at the top of u64, an arena start at the top of the address space:
+        // only a hand-edited snapshot file holds these, and they must not panic (debug) or
+        // wrap (release).
+        let huge = Mapping {
+            rss: u64::MAX,
+            ..map(u64::MAX - (ARENA_SIZE - 1) - ARENA_SIZE + 1, 64, "", 0)
+        };
+        let before = vec![
+            Mapping {
+                end: 0x1000,
+                ..map(0x9000, 1, "", 1)
+            },
+            huge.clone(),
+            Mapping {
+                rss: u64::MAX,
+                ..map(0x5000_0000, 1, "/lib/x.so", 0)
+            },
+        ];
+        let mut after = before.clone();
+        after.push(Mapping {
+            rss: u64::MAX,
+            ..map(0x6000_0000, 1, "/lib/x.so", 0)
+        });
+        assert_eq!(totals(&after)[&Category::File], u64::MAX);
+        let changes = diff_regions(&before, &after, &HeapPolicy::default());
+        let _ = diff_regions(&after, &before, &HeapPolicy::default());
+        assert!(changes.iter().all(|c| c.size_after < u64::MAX));
     }
 
     #[test]

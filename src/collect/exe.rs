@@ -108,7 +108,7 @@ fn find_after_magic(mut reader: impl Read) -> Option<Vec<u8>> {
 
 /// Go ≥ 1.18: a 32-byte header (magic, pointer size, flags with bit 2 = inline strings), then
 /// two varint-prefixed strings: the Go version and the module info.
-fn parse_build_info(window: &[u8]) -> GoInfo {
+pub fn parse_build_info(window: &[u8]) -> GoInfo {
     const HEADER: usize = 32;
     const FLAG_INLINE: u8 = 0x2;
     let mut info = GoInfo::default();

@@ -10,6 +10,7 @@ use crate::collect::memory::read_cgroup_memory;
 use crate::collect::process::Target;
 use crate::error::CollectError;
 use crate::model::sample::TargetFacts;
+use crate::parse::cgroup::{parse_cgroup, parse_cpu_max};
 
 pub fn read_facts(
     target: &Target,
@@ -80,26 +81,16 @@ fn read_cpu_quota(target: &Target, cgroup_root: &Path) -> Option<f64> {
         .ok()?
         .read_to_string(&mut text)
         .ok()?;
-    for line in text.lines() {
-        let mut parts = line.splitn(3, ':');
-        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        let rel = path.trim().trim_start_matches('/');
-        if id == "0" && controllers.is_empty() {
+    for entry in parse_cgroup(&text) {
+        let rel = entry.path.trim().trim_start_matches('/');
+        if entry.is_unified() {
             for mount in [cgroup_root.to_path_buf(), cgroup_root.join("unified")] {
                 if let Ok(max) = fs::read_to_string(mount.join(rel).join("cpu.max")) {
-                    let mut f = max.split_whitespace();
-                    let (quota, period) = (f.next()?, f.next()?);
-                    if quota == "max" {
-                        return None;
-                    }
-                    return Some(quota.parse::<f64>().ok()? / period.parse::<f64>().ok()?);
+                    return parse_cpu_max(&max);
                 }
             }
-        } else if controllers.split(',').any(|c| c == "cpu") {
-            let dir = cgroup_root.join(controllers).join(rel);
+        } else if entry.has_controller("cpu") {
+            let dir = cgroup_root.join(entry.controllers).join(rel);
             let quota: f64 = fs::read_to_string(dir.join("cpu.cfs_quota_us"))
                 .ok()?
                 .trim()

@@ -1,13 +1,14 @@
 //! Memory as the kernel sees it: /proc/PID/status, the cgroup v2 memory controller, smaps.
 
 use std::fs;
+use std::io::Read;
 use std::path::Path;
-
-use procfs::process::MMapPath;
 
 use crate::collect::process::Target;
 use crate::error::CollectError;
 use crate::model::memory::{CgroupMemory, Mapping, ProcMemory};
+use crate::parse::cgroup::parse_cgroup;
+use crate::parse::smaps::parse_smaps;
 
 const KIB: u64 = 1024;
 
@@ -31,16 +32,11 @@ pub fn read_cgroup_memory(target: &Target, cgroup_root: &Path) -> Option<CgroupM
     std::io::Read::read_to_string(&mut target.open_relative("cgroup").ok()?, &mut text).ok()?;
     let mut v2_path = None;
     let mut v1_path = None;
-    for line in text.lines() {
-        let mut parts = line.splitn(3, ':');
-        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        if id == "0" && controllers.is_empty() {
-            v2_path = Some(path.trim().to_string());
-        } else if controllers.split(',').any(|c| c == "memory") {
-            v1_path = Some(path.trim().to_string());
+    for entry in parse_cgroup(&text) {
+        if entry.is_unified() {
+            v2_path = Some(entry.path.trim().to_string());
+        } else if entry.has_controller("memory") {
+            v1_path = Some(entry.path.trim().to_string());
         }
     }
     let read = |dir: &Path, name: &str| fs::read_to_string(dir.join(name)).ok();
@@ -76,37 +72,11 @@ pub fn read_cgroup_memory(target: &Target, cgroup_root: &Path) -> Option<CgroupM
 }
 
 pub fn read_smaps(target: &Target) -> Result<Vec<Mapping>, CollectError> {
-    let maps = target
-        .process()
-        .smaps()
-        .map_err(|err| target.error("smaps", err))?;
-    Ok(maps
-        .into_iter()
-        .map(|m| {
-            let get = |key: &str| m.extension.map.get(key).copied().unwrap_or(0);
-            let name = match &m.pathname {
-                MMapPath::Path(p) => p.to_string_lossy().into_owned(),
-                MMapPath::Heap => "[heap]".to_string(),
-                MMapPath::Stack => "[stack]".to_string(),
-                MMapPath::TStack(tid) => format!("[stack:{tid}]"),
-                MMapPath::Vdso => "[vdso]".to_string(),
-                MMapPath::Vvar => "[vvar]".to_string(),
-                MMapPath::Vsyscall => "[vsyscall]".to_string(),
-                MMapPath::Anonymous => String::new(),
-                MMapPath::Vsys(key) => format!("SYSV{key:08x}"),
-                MMapPath::Other(s) => s.clone(),
-                MMapPath::Rollup => "[rollup]".to_string(),
-            };
-            Mapping {
-                start: m.address.0,
-                end: m.address.1,
-                perms: m.perms.as_str(),
-                name,
-                rss: get("Rss"),
-                anonymous: get("Anonymous"),
-                private_dirty: get("Private_Dirty"),
-                swap: get("Swap"),
-            }
-        })
-        .collect())
+    let mut bytes = Vec::new();
+    target
+        .open_relative("smaps")?
+        .read_to_end(&mut bytes)
+        .map_err(|err| target.io_error("smaps", err))?;
+    // File names need not be UTF-8.
+    Ok(parse_smaps(&String::from_utf8_lossy(&bytes)))
 }

@@ -8,6 +8,9 @@ use std::hash::{Hash, Hasher};
 
 pub use crate::model::sample::GoroutineRecord;
 
+/// Frames kept per goroutine: Go prints at most 100 before `...additional frames elided...`.
+const MAX_FRAMES: usize = 1024;
+
 /// Goroutines of one dump, in dump order. Lines that are not part of a goroutine block are
 /// skipped: the dump may come with log prefixes or be cut short.
 pub fn read_goroutine_records(text: &str) -> Vec<GoroutineRecord> {
@@ -43,7 +46,10 @@ pub fn read_goroutine_records(text: &str) -> Vec<GoroutineRecord> {
             let location = location.split(" +0x").next().unwrap_or(location).trim();
             if let (Some(f), Some(last)) = (function.take(), records.last_mut()) {
                 (f.as_str(), location).hash(h);
-                last.frames.push((f, location.to_string()));
+                // The key still covers every frame; only the kept copies are capped.
+                if last.frames.len() < MAX_FRAMES {
+                    last.frames.push((f, location.to_string()));
+                }
             }
         } else if !line.starts_with("created by ") {
             function = Some(function_name(line).to_string());
@@ -128,6 +134,21 @@ main.handle(...)
             ("main.handle".to_string(), "/app/server.go:30".to_string())
         );
         assert_eq!(r[1].frames.len(), 2, "created by is not a frame");
+    }
+
+    #[test]
+    fn frames_kept_are_capped_but_the_key_sees_them_all() {
+        let deep = |leaf: &str| {
+            let mut text = String::from("goroutine 1 [select]:\n");
+            for i in 0..3000 {
+                text.push_str(&format!("main.f{i}()\n\t/m.go:{i} +0x1\n"));
+            }
+            text.push_str(&format!("{leaf}()\n\t/m.go:1\n"));
+            read_goroutine_records(&text)
+        };
+        let (a, b) = (deep("main.a"), deep("main.b"));
+        assert_eq!(a[0].frames.len(), MAX_FRAMES);
+        assert_ne!(a[0].stack_key, b[0].stack_key);
     }
 
     #[test]

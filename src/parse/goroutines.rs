@@ -28,6 +28,19 @@ pub enum DumpError {
 }
 
 const SAMPLE_IDS: usize = 5;
+/// Go prints at most 100 frames of a goroutine (then `...additional frames elided...`) and
+/// `?debug=1` records at most a few dozen: past this, frames are dropped and the stack
+/// marked elided rather than grown without bound.
+const MAX_FRAMES: usize = 1024;
+/// Bytes of names kept for one goroutine; past it, further frames are dropped as elided.
+const MAX_SCRATCH: usize = 1 << 20;
+/// Longer lines are cut here: no Go frame or header is this long, and a dump without a
+/// newline must not become one line held in memory.
+const MAX_LINE: usize = 64 << 10;
+/// Distinct stacks kept as groups; goroutines on stacks past it are counted in one group
+/// (state [`OVERFLOW_STATE`]), so a hostile dump cannot grow memory per goroutine.
+const MAX_GROUPS: usize = 100_000;
+pub const OVERFLOW_STATE: &str = "(more distinct stacks than steady groups)";
 const ELIDED: &[u8] = b"...additional frames elided...";
 
 /// A frame in the scratch buffer: function and file as ranges into it.
@@ -76,6 +89,15 @@ impl Current {
         start..self.scratch.len()
     }
 
+    /// Whether one more frame of `bytes` fits the limits; marks the stack elided if not.
+    fn room_for(&mut self, bytes: usize) -> bool {
+        if self.frames.len() >= MAX_FRAMES || self.scratch.len() + bytes > MAX_SCRATCH {
+            self.elided = true;
+            return false;
+        }
+        true
+    }
+
     fn text(&self, range: &Range<usize>) -> &[u8] {
         &self.scratch[range.clone()]
     }
@@ -96,6 +118,8 @@ pub struct DumpParser {
     current: Current,
     groups: Vec<GoroutineGroup>,
     index: HashMap<u64, Vec<usize>>,
+    /// Where goroutines go once MAX_GROUPS stacks are kept.
+    overflow: Option<usize>,
     total: u64,
     saw_full: bool,
 }
@@ -109,6 +133,7 @@ impl DumpParser {
             current: Current::default(),
             groups: Vec::new(),
             index: HashMap::new(),
+            overflow: None,
             total: 0,
             saw_full: false,
         }
@@ -195,6 +220,10 @@ impl DumpParser {
         }
         if let Some(location) = line.strip_prefix(b"\t") {
             let (file, number) = parse_location(location);
+            if self.current.pending.is_none() || !self.current.room_for(file.len()) {
+                self.current.pending = None;
+                return;
+            }
             let file = self.current.push(file);
             if let Some(function) = self.current.pending.take() {
                 let frame = RawFrame {
@@ -220,11 +249,18 @@ impl DumpParser {
                 Some(at) => &creator[..at],
                 None => creator,
             };
-            self.current.pending = Some(self.current.push(creator));
+            self.current.pending = self
+                .current
+                .room_for(creator.len())
+                .then(|| self.current.push(creator));
             self.current.pending_created_by = true;
             return;
         }
-        self.current.pending = Some(self.current.push(function_name(line)));
+        let function = function_name(line);
+        self.current.pending = self
+            .current
+            .room_for(function.len())
+            .then(|| self.current.push(function));
         self.current.pending_created_by = false;
     }
 
@@ -248,6 +284,9 @@ impl DumpParser {
             None => function,
         };
         let (file, number) = parse_location(location);
+        if !self.current.room_for(function.len() + file.len()) {
+            return;
+        }
         let function = self.current.push(function);
         let file = self.current.push(file);
         self.current.frames.push(RawFrame {
@@ -276,6 +315,13 @@ impl DumpParser {
             .find(|&i| same_group(&self.groups[i], cur, self.similar));
         let group = match found {
             Some(i) => &mut self.groups[i],
+            None if self.groups.len() >= MAX_GROUPS => {
+                let at = *self.overflow.get_or_insert_with(|| {
+                    self.groups.push(overflow_group());
+                    self.groups.len() - 1
+                });
+                &mut self.groups[at]
+            }
             None => {
                 candidates.push(self.groups.len());
                 self.groups.push(new_group(cur));
@@ -338,20 +384,65 @@ pub fn parse_dump(
     let mut parser = DumpParser::new(similar);
     let mut line = Vec::with_capacity(512);
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|source| DumpError::Read {
+        let n = read_line_bounded(&mut reader, &mut line, MAX_LINE).map_err(|source| {
+            DumpError::Read {
                 what: what.to_string(),
                 source,
-            })?;
+            }
+        })?;
         if n == 0 {
             break;
         }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        parser.feed(text);
+        parser.feed(&line);
     }
     parser.finish(what)
+}
+
+/// Reads one line into `line` (without its newline), keeping at most `max` bytes of it and
+/// skipping the rest. Returns the bytes consumed, 0 at the end.
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
+    line.clear();
+    let mut consumed = 0;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if buf.is_empty() {
+            return Ok(consumed);
+        }
+        let (chunk, used, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(at) => (&buf[..at], at + 1, true),
+            None => (buf, buf.len(), false),
+        };
+        let room = max.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        reader.consume(used);
+        consumed += used;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
+fn overflow_group() -> GoroutineGroup {
+    GoroutineGroup {
+        count: 0,
+        state: OVERFLOW_STATE.to_string(),
+        wait_minutes: None,
+        with_age: 0,
+        locked_to_thread: 0,
+        leaked: false,
+        frames: Vec::new(),
+        elided: true,
+        created_by: None,
+        sample_ids: Vec::new(),
+    }
 }
 
 fn same_group(group: &GoroutineGroup, cur: &Current, similar: bool) -> bool {
@@ -669,6 +760,42 @@ mod tests {
         // Truncated mid-frame: what was read counts.
         let cut = &GO119_DEBUG2[..GO119_DEBUG2.len() / 2];
         assert!(parse(cut, false).total > 0);
+    }
+
+    #[test]
+    fn limits_hold_before_memory_grows() {
+        // A stack far deeper than Go prints keeps MAX_FRAMES frames and says it was cut.
+        let mut deep = String::from("goroutine 1 [select]:\n");
+        for i in 0..5000 {
+            deep.push_str(&format!("main.f{i}(...)\n\t/src/main.go:{i} +0x1d\n"));
+        }
+        let dump = parse(&deep, false);
+        assert_eq!(dump.groups[0].frames.len(), MAX_FRAMES);
+        assert!(dump.groups[0].elided);
+        // One endless line (no newline) is cut at MAX_LINE, and what follows still parses.
+        let mut long = vec![b'x'; 3 * MAX_LINE];
+        long.extend_from_slice(b"\ngoroutine 7 [chan receive]:\nmain.main()\n\t/m.go:3\n");
+        let mut reader = long.as_slice();
+        let mut line = Vec::new();
+        let n = read_line_bounded(&mut reader, &mut line, MAX_LINE).unwrap();
+        assert_eq!((n, line.len()), (3 * MAX_LINE + 1, MAX_LINE));
+        let dump = parse_dump(long.as_slice(), "long", false).unwrap();
+        assert_eq!((dump.total, dump.groups[0].frames.len()), (1, 1));
+        // Past MAX_GROUPS distinct stacks, the rest are counted together.
+        let mut many = String::new();
+        for i in 0..MAX_GROUPS + 500 {
+            many.push_str(&format!(
+                "goroutine {i} [select]:\nmain.f{i}()\n\t/m.go:1\n\n"
+            ));
+        }
+        let dump = parse(&many, false);
+        assert_eq!(dump.groups.len(), MAX_GROUPS + 1);
+        let overflow = dump.groups.last().unwrap();
+        assert_eq!(
+            (overflow.state.as_str(), overflow.count),
+            (OVERFLOW_STATE, 500)
+        );
+        assert_eq!(dump.total, (MAX_GROUPS + 500) as u64);
     }
 
     /// One expected group of a recorded dump: the group holding `leaf`.

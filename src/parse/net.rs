@@ -35,6 +35,11 @@ pub fn parse_inet_row(proto: InetProto, line: &str) -> Option<InetSocket> {
 fn parse_hex_endpoint(text: &str) -> Option<SocketAddr> {
     let (addr, port) = text.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
+    // Checked before slicing by byte offsets below: a multi-byte character there would
+    // split (found by fuzzing, tests/fixtures/fuzz-regressions/proc_net-*).
+    if !addr.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
     let ip = match addr.len() {
         8 => IpAddr::V4(Ipv4Addr::from(hex_word(addr)?.to_ne_bytes())),
         32 => {
@@ -282,6 +287,23 @@ mod tests {
             parse_packet_row("sk       RefCnt Type Proto  Iface R Rmem   User   Inode"),
             None
         );
+    }
+
+    #[test]
+    fn fuzz_regressions_are_rejected_not_panics() {
+        // 32 bytes but not 32 hex digits, a character across byte 8: once sliced through it.
+        let row =
+            "   0: 0000000\u{e9}00000000000000000000000:1F90 00000000:0000 0A 0:0 0:0 0 0 0 1";
+        assert_eq!(parse_inet_row(InetProto::Tcp, row), None);
+        let found =
+            include_bytes!("../../tests/fixtures/fuzz-regressions/proc_net-multibyte-address");
+        for line in String::from_utf8_lossy(found).lines() {
+            for proto in [InetProto::Tcp, InetProto::Udp] {
+                let _ = parse_inet_row(proto, line);
+            }
+            let _ = (parse_raw_row(line), parse_unix_row(line));
+            let _ = (parse_packet_row(line), parse_netlink_row(line));
+        }
     }
 
     #[test]
