@@ -90,9 +90,27 @@ pub fn save(snapshot: &Snapshot, path: &Path) -> Result<Vec<PathBuf>, SnapshotFi
             Ok(vec![path.to_path_buf(), json_path])
         }
         None => {
-            write(path, &to_json(&meta))?;
-            Ok(vec![path.to_path_buf()])
+            let path = smaps_path(path);
+            write(&path, &to_json(&meta))?;
+            Ok(vec![path])
         }
+    }
+}
+
+/// Where an smaps snapshot goes when asked for `path`: a name that says what it is, never a
+/// `.pb.gz` that `go tool pprof` would then reject (`y.pb.gz` → `y.smaps.json`).
+pub fn smaps_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    match name {
+        Some(n) if n.ends_with(".json") => path.to_path_buf(),
+        Some(n) => {
+            let stem = [".pb.gz", ".gz", ".pb", ".pprof"]
+                .iter()
+                .find_map(|ext| n.strip_suffix(ext))
+                .unwrap_or(&n);
+            path.with_file_name(format!("{stem}.smaps.json"))
+        }
+        None => path.to_path_buf(),
     }
 }
 
@@ -156,6 +174,23 @@ fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SnapshotFileErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_smaps_snapshot_never_takes_a_profile_name() {
+        for (asked, written) in [
+            ("/tmp/y.pb.gz", "/tmp/y.smaps.json"),
+            ("y.pprof", "y.smaps.json"),
+            ("y", "y.smaps.json"),
+            ("/tmp/y.smaps.json", "/tmp/y.smaps.json"),
+            ("/tmp/y.json", "/tmp/y.json"),
+        ] {
+            assert_eq!(
+                smaps_path(Path::new(asked)),
+                PathBuf::from(written),
+                "{asked}"
+            );
+        }
+    }
 
     #[test]
     fn default_names_carry_a_local_iso_time() {

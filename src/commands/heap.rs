@@ -14,6 +14,7 @@ use crate::collect::process::Target;
 use crate::collect::snapshot::{take_snapshot, FetchOptions};
 use crate::collect::{clock, snapshot_file};
 use crate::commands::Output;
+use crate::error::CollectError;
 use crate::exit::Outcome;
 use crate::model::profile::Profile;
 use crate::model::snapshot::Snapshot;
@@ -143,6 +144,13 @@ fn snapshot(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| snapshot_file::default_path(&snap));
     let files = snapshot_file::save(&snap, &path)?;
+    if files.first().is_some_and(|f| f != &path) {
+        eprintln!(
+            "steady: PID {pid} has no heap profile to store, so {} holds its smaps snapshot instead of {} (go tool pprof reads only profiles)",
+            files[0].display(),
+            path.display()
+        );
+    }
     for file in &files {
         announce(file);
     }
@@ -204,11 +212,33 @@ fn diff(
         (None, Some(over)) => {
             let pid = crate::cli::parse_pid(base)
                 .map_err(|e| anyhow::anyhow!("--over takes a PID, and `{base}` is not one: {e}"))?;
-            let first = live(pid, opts)?;
+            // One handle for both: a PID reused by another process in between is not taken
+            // for the same one.
+            let target = Target::open(pid, &opts.proc_root)?;
+            let first = take_snapshot(&target, &opts.fetch, Path::new(CGROUP_ROOT))?;
             let bar = WaitBar::new(over, &format!("second heap snapshot of PID {pid} in"));
             clock::wait(over, |elapsed| bar.set(elapsed));
             bar.finish();
-            let second = live(pid, opts)?;
+            let second = match take_snapshot(&target, &opts.fetch, Path::new(CGROUP_ROOT)) {
+                Ok(second) => second,
+                // Gone shows as whatever failed first (a refused fetch, an unreadable file).
+                Err(_) if target.ensure_alive().is_err() => {
+                    // The first snapshot is the evidence: keep it (in the temp dir, writable
+                    // even on a read-only root) for a diff against the restarted service.
+                    let name = snapshot_file::default_path(&first);
+                    let path = std::env::temp_dir().join(name.file_name().unwrap_or_default());
+                    let kept = match snapshot_file::save(&first, &path) {
+                        Ok(files) => format!(
+                            "; the first snapshot is kept in {0} — diff it against the restarted service: steady heap diff {0} NEW_PID",
+                            files[0].display()
+                        ),
+                        Err(e) => format!("; the first snapshot could not be kept: {e}"),
+                    };
+                    return Err(anyhow::Error::new(CollectError::gone(pid))
+                        .context(format!("process {pid} exited during the window{kept}")));
+                }
+                Err(err) => return Err(err.into()),
+            };
             (
                 (format!("PID {pid} (first)"), first),
                 (format!("PID {pid} (second)"), second),

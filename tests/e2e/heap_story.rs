@@ -215,3 +215,57 @@ fn a_leak_across_background_gcs_is_judged_from_the_profiles() {
     assert!(doc.verdicts.iter().any(|v| v.kind == "memory-drift"));
     assert_eq!(code, 1);
 }
+
+/// A process with no heap profile (`sleep`, not Go): its snapshot is smaps JSON, and it never
+/// lands under a `.pb.gz` name that `go tool pprof` would then reject.
+#[test]
+fn an_smaps_snapshot_is_never_written_under_a_profile_name() {
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("sleep");
+    let dir = tempfile::tempdir().unwrap();
+    let asked = dir.path().join("y.pb.gz");
+    let out = crate::support::steady(&[
+        "heap",
+        "snapshot",
+        &sleeper.id().to_string(),
+        "-o",
+        asked.to_str().unwrap(),
+    ]);
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!asked.exists(), "smaps JSON written as y.pb.gz");
+    let written = dir.path().join("y.smaps.json");
+    let text = std::fs::read_to_string(&written).expect("y.smaps.json");
+    assert!(text.contains("\"mappings\""), "{text}");
+    assert!(crate::support::stderr_of(&out).contains("y.smaps.json"));
+}
+
+/// The target exits while `heap diff --over` waits: said so, and the first snapshot is kept.
+#[test]
+fn a_target_that_exits_during_the_window_leaves_its_first_snapshot() {
+    let mut short = std::process::Command::new("sleep")
+        .arg("2")
+        .spawn()
+        .expect("sleep");
+    let pid = short.id();
+    let reaper = std::thread::spawn(move || short.wait());
+    let out = crate::support::steady(&["heap", "diff", &pid.to_string(), "--over", "4s"]);
+    let _ = reaper.join();
+    let err = crate::support::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("process {pid} exited during the window")),
+        "{err}"
+    );
+    let kept = err
+        .split("kept in ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no kept file named: {err}"));
+    let kept = std::path::Path::new(kept);
+    assert!(kept.exists(), "{err}");
+    let _ = std::fs::remove_file(kept);
+}
