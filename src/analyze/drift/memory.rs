@@ -242,14 +242,12 @@ fn gc_points(facts: &TargetFacts, go: &[&Sample]) -> Option<(Vec<GcPoint>, LiveS
                 LiveSource::HeapGoal(percent) => goal_live(s.next_gc?, percent),
                 LiveSource::Profile => s.heap_live_profile? as f64,
             };
-            // The profile a background GC serves is the previous cycle's: placed at its end.
-            let ended = match source {
-                LiveSource::Profile => s.prev_gc.or(s.last_gc),
-                _ => s.last_gc,
-            };
+            // Placed at the last GC's end, for the profile too: placing it at the cycle before
+            // (where heap diff puts a background GC's profile) measured 18-28% fast against
+            // gctrace on a leak under GOGC=off, this placement within 5%.
             Some(GcPoint {
                 num_gc: s.num_gc?,
-                t: ended.filter(|t| *t > 0.0).unwrap_or(s.t),
+                t: s.last_gc.filter(|t| *t > 0.0).unwrap_or(s.t),
                 live,
                 free_in_spans: s.heap_inuse?.saturating_sub(s.heap_alloc?) as f64,
             })
