@@ -130,7 +130,8 @@ if how == "completed":
     ratios.append(("stacks --file 1M vs pp -aggressive", s1m, wall, "<= 0.5"))
 else:
     print(f"  1M: pp -aggressive stopped at the cap after {wall:.1f}s ({kib / 1024:.0f} MiB), having read "
-          f"{share:.0%} of the dump; steady read all of it in {s1m:.2f}s")
+          f"{share:.0%} of the dump (all of it would need about {kib / 2**20 / max(share, 0.01):.0f} GiB at that rate); "
+          f"steady read all of it in {s1m:.2f}s")
     # The ratio is a bound: pp had not finished when it was stopped.
     ratios.append(("stacks --file 1M vs pp -aggressive (pp capped: a bound)", s1m, wall, "<= 0.5"))
 
