@@ -43,8 +43,8 @@ run() { # name command
 # The same answer, not only the same work: the total change and the largest flat growth, in bytes.
 { "$steady" heap diff "$work/base.pb.gz" "$work/new.pb.gz" --json --top 1 || [ $? -eq 1 ]; } | python3 -c '
 import json, sys; d = json.load(sys.stdin); e = d["entries"][0]
-print(f"steady: total {d[\"total_delta\"]} B, largest flat growth {e[\"name\"]} {e[\"flat_delta\"]} B")' >"$work/answer"
-"$pprof_bin" -top -nodecount 1 -unit=B -base "$work/base.pb.gz" "$work/new.pb.gz" 2>/dev/null |
+print("steady: total %d B, largest flat growth %s %d B" % (d["total_delta"], e["name"], e["flat_delta"]))' >"$work/answer"
+"$pprof_bin" -top -nodecount 1000000 -nodefraction 0 -unit=B -base "$work/base.pb.gz" "$work/new.pb.gz" 2>/dev/null |
     awk '/^Showing nodes accounting for/ { total = $5; sub(/B,$/, "", total) }
          /flat%/ { getline; flat = $1; sub(/B$/, "", flat); name = $NF }
          END { printf "google/pprof: total %s B, largest flat growth %s %s B\n", total, name, flat }' >>"$work/answer"
