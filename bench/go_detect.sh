@@ -81,7 +81,7 @@ for line in open(f"{work}/gops.txt"):
         # PID PPID NAME VERSION PATH; a PID with an agent carries a '*'.
         gops[f[0].rstrip("*")] = f[3]
 print(f"Go detection without an agent: steady heap snapshot against gops {version}")
-print(f"  {'process':<16} {'expected':<10} {'steady':<10} {'gops':<10}")
+print(f"  {'process':<16} {'expected':<10} {'steady':<18} gops")
 misses = 0
 for line in open(f"{work}/targets"):
     name, pid, want = line.split()
