@@ -3,7 +3,8 @@
 # a compiled readdir+readlink loop plus one read of the socket tables (the floor), on live
 # targets with 1,000, 10,000 and 19,000 descriptors of mixed kinds, then on a synthetic
 # /proc tree of 1,000,000 descriptors (steady's hidden --proc-root). Prints ratios measured in
-# this run. Needs hyperfine and /usr/bin/time (Debian: apt-get install hyperfine time).
+# this run. Needs hyperfine and /usr/bin/time (Debian: apt-get install hyperfine time);
+# writes bench/out/fds-SIZE.txt and fds.ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in hyperfine /usr/bin/time lsof lsfd python3; do
@@ -18,6 +19,7 @@ out=$PWD/bench/out
 mkdir -p "$out"
 work=$(mktemp -d)
 pids=()
+: >"$out/fds.ratios"
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     rm -rf "$work"
@@ -36,9 +38,10 @@ measure() { # name command...
 }
 
 report() { # size file
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "$out/fds.ratios" <<'PY'
 import sys
 size, path = sys.argv[1], sys.argv[2]
+ratios = open(sys.argv[3], "a")
 rows = {}
 for line in open(path):
     name, secs, kib = line.split()
@@ -50,8 +53,11 @@ print(f"  {'tool':<16} {'mean':>9} {'vs steady':>10} {'peak RSS':>10}")
 for name, (secs, kib) in rows.items():
     print(f"  {name:<16} {secs*1000:>7.1f}ms {secs/s:>9.2f}x {kib/1024:>8.1f}MiB")
 print(f"  steady / floor (readlink loop + tables) = {s/floor:.2f} (goal <= 1.5): {'PASS' if s/floor <= 1.5 else 'MISS'}")
+ratios.write(f"fds {size} descriptors vs floor (readlink loop + tables)|{s:.4f}|{floor:.4f}|<= 1.5\n")
 for other, goal in (("lsof", 5), ("lsfd", 5), ("one_liner", 2)):
     if other in rows:
+        label = "ls -l | awk | sort | uniq -c" if other == "one_liner" else other
+        ratios.write(f"fds {size} descriptors vs {label}|{s:.4f}|{rows[other][0]:.4f}|<= {1 / goal:.2f}\n")
         r = rows[other][0] / s
         print(f"  {other} / steady = {r:.1f}x (goal >= {goal}x): {'PASS' if r >= goal else 'MISS'}")
 kib = rows["steady"][1]

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks decoding and diffing a large heap profile: `steady heap diff` against
-# `go tool pprof -top -base` and `-top -cum -base` on the same two files, time and peak
-# memory measured in this run. The profiles come from bench/many_sites (over 100,000
-# distinct allocation stacks, MemProfileRate=1). Needs go, hyperfine and /usr/bin/time.
+# `go tool pprof -top -base` and `-top -cum -base` on the same two files, and the standalone
+# google/pprof binary (installed from the Go module proxy into bench/out/gobin) doing the same,
+# time and peak memory measured in this run. The profiles come from bench/many_sites (over
+# 100,000 distinct allocation stacks, MemProfileRate=1). Needs go, hyperfine and /usr/bin/time;
+# writes bench/out/heap.txt and heap.ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in go hyperfine /usr/bin/time python3; do
@@ -10,6 +12,8 @@ for tool in go hyperfine /usr/bin/time python3; do
 done
 cargo build --release --quiet
 steady=$PWD/target/release/steady
+source bench/peers.sh
+need_peer pprof
 out=$PWD/bench/out
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -33,20 +37,45 @@ run() { # name command
     run steady_diff_cum 10 "$steady heap diff $work/base.pb.gz $work/new.pb.gz --json --top 0 --cum"
     run pprof_top_base 3 "go tool pprof -top -base $work/base.pb.gz $work/new.pb.gz"
     run pprof_top_cum_base 3 "go tool pprof -top -cum -base $work/base.pb.gz $work/new.pb.gz"
+    run google_pprof_top_base 3 "$pprof_bin -top -base $work/base.pb.gz $work/new.pb.gz"
+    run google_pprof_top_cum_base 3 "$pprof_bin -top -cum -base $work/base.pb.gz $work/new.pb.gz"
 } >"$work/rows"
-python3 - "$work/rows" "$samples" "$bytes" <<'PY' | tee "$out/heap.txt"
+# The same answer, not only the same work: the total change and the largest flat growth, in bytes.
+{ "$steady" heap diff "$work/base.pb.gz" "$work/new.pb.gz" --json --top 1 || [ $? -eq 1 ]; } | python3 -c '
+import json, sys; d = json.load(sys.stdin); e = d["entries"][0]
+print("steady: total %d B, largest flat growth %s %d B" % (d["total_delta"], e["name"], e["flat_delta"]))' >"$work/answer"
+"$pprof_bin" -top -nodecount 1000000 -nodefraction 0 -unit=B -base "$work/base.pb.gz" "$work/new.pb.gz" 2>/dev/null |
+    awk '/^Showing nodes accounting for/ { total = $5; sub(/B,$/, "", total) }
+         /flat%/ { getline; flat = $1; sub(/B$/, "", flat); name = $NF }
+         END { printf "google/pprof: total %s B, largest flat growth %s %s B\n", total, name, flat }' >>"$work/answer"
+python3 - "$work/rows" "$samples" "$bytes" "$out/heap.ratios" "$pprof_version" "$work/answer" <<'PY' | tee "$out/heap.txt"
 import sys
 rows = {}
 for line in open(sys.argv[1]):
     name, secs, kib = line.split()
     rows[name] = (float(secs), int(kib))
 print(f"heap diff of two profiles, {int(sys.argv[2]):,} samples in the newer ({int(sys.argv[3])/2**20:.1f} MiB unzipped)")
-print(f"  {'tool':<20} {'mean':>9} {'peak RSS':>10}")
+print(f"  {'tool':<26} {'mean':>9} {'peak RSS':>10}")
 for name, (secs, kib) in rows.items():
-    print(f"  {name:<20} {secs:>8.2f}s {kib/1024:>8.1f}MiB")
-for ours, theirs in (("steady_diff", "pprof_top_base"), ("steady_diff_cum", "pprof_top_cum_base")):
+    print(f"  {name:<26} {secs:>8.2f}s {kib/1024:>8.1f}MiB")
+print(f"  (google_pprof is github.com/google/pprof {sys.argv[5]})")
+answers = open(sys.argv[6]).read().splitlines()
+for a in answers:
+    print(f"  {a}")
+same = answers[0].split(": ", 1)[1] == answers[1].split(": ", 1)[1]
+print(f"  same total and largest growth: {'PASS' if same else 'MISS'}")
+ratios = []
+labels = {"pprof_top_base": "go tool pprof -top -base", "pprof_top_cum_base": "go tool pprof -top -cum -base",
+          "google_pprof_top_base": "google/pprof -top -base", "google_pprof_top_cum_base": "google/pprof -top -cum -base"}
+for ours, theirs in (("steady_diff", "pprof_top_base"), ("steady_diff_cum", "pprof_top_cum_base"),
+                     ("steady_diff", "google_pprof_top_base"), ("steady_diff_cum", "google_pprof_top_cum_base")):
     speed = rows[theirs][0] / rows[ours][0]
     mem = rows[ours][1] / rows[theirs][1]
     print(f"  {ours} vs {theirs}: {speed:.1f}x faster (goal >= 10x): {'PASS' if speed >= 10 else 'MISS'}; "
           f"{mem:.2f} of its peak memory (goal <= 0.20): {'PASS' if mem <= 0.2 else 'MISS'}")
+    ratios.append((f"heap diff{' --cum' if 'cum' in ours else ''} vs {labels[theirs]}",
+                   rows[ours][0], rows[theirs][0], "<= 0.10"))
+with open(sys.argv[4], "w") as f:
+    for what, a, b, goal in ratios:
+        f.write(f"{what}|{a:.4f}|{b:.4f}|{goal}\n")
 PY

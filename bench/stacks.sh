@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks parsing and grouping goroutine dumps: `steady stacks --file` on debug=2 dumps of
 # 100,000 and 1,000,000 goroutines, against a naive awk grouping of the same files and
-# `go tool pprof -top` on the proto goroutine profile of the live process the dumps come from.
+# `go tool pprof -top` on the proto goroutine profile of the live process the dumps come from,
+# and against panicparse's `pp` (installed from the Go module proxy into bench/out/gobin): the
+# same groups (`pp -aggressive` ignores argument values, as steady does; plain `pp` splits
+# goroutines whose register-passed arguments differ) and the speed ratio. pp holds the whole
+# dump in memory (about 20 KiB a goroutine), so it runs under a resident-memory cap
+# (PP_MAX_RSS, default 4 GiB): on the 1M dump the row says how far it got before the cap.
 # Throughput in MB/s on one core, and peak memory, measured in this run.
-# Needs go, hyperfine, /usr/bin/time and python3.
+# Needs go, hyperfine, /usr/bin/time and python3; writes bench/out/stacks.txt and stacks.ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in go hyperfine /usr/bin/time python3 awk; do
@@ -11,6 +16,8 @@ for tool in go hyperfine /usr/bin/time python3 awk; do
 done
 cargo build --release --quiet
 steady=$PWD/target/release/steady
+source bench/peers.sh
+need_peer pp
 out=$PWD/bench/out
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -58,12 +65,35 @@ awk_group='BEGIN { RS = "" } /^goroutine / { sub(/^goroutine [0-9]+ /, ""); n[$0
     done
     run pprof_proto 3 "go tool pprof -top $work/live.pb.gz"
 } >"$work/rows"
-python3 - "$work/rows" <<'PY' | tee "$out/stacks.txt"
-import sys
+# pp: -aggressive twice on the 100k dump, plain pp once (for its groups), -aggressive once on
+# the 1M dump, each under the memory cap; one line each: wall, peak KiB, completed|killed, share read.
+capped() { python3 bench/capped_run.py --max-rss "${PP_MAX_RSS:-$((4 << 30))}" --stdin "$1" --stdout "$2" -- "${@:3}"; }
+{
+    for i in 1 2; do echo "pp_aggr_100000 $(capped "$work/dump-100000.txt" "$work/pp-aggr-100000.txt" "$pp_bin" -no-color -aggressive)"; done
+    echo "pp_plain_100000 $(capped "$work/dump-100000.txt" "$work/pp-plain-100000.txt" "$pp_bin" -no-color)"
+    echo "pp_aggr_1000000 $(capped "$work/dump-1000000.txt" "$work/pp-aggr-1000000.txt" "$pp_bin" -no-color -aggressive)"
+} >"$work/pp-rows"
+# Group sizes by each tool, largest first, for the comparison.
+for total in 100000 1000000; do
+    "$steady" stacks --file "$work/dump-$total.txt" --json --top 0 --max-bytes 8GiB >"$work/steady-$total.json"
+done
+python3 - "$work/rows" "$work/pp-rows" "$work" "$pp_version" "$out/stacks.ratios" <<'PY' | tee "$out/stacks.txt"
+import json, re, sys
 rows = {}
 for line in open(sys.argv[1]):
     name, a, b = line.split()
     rows[name] = (float(a), int(b))
+pp_rows = {}
+for line in open(sys.argv[2]):
+    name, wall, kib, how, share = line.split()
+    pp_rows.setdefault(name, []).append((float(wall), int(kib), how, float(share)))
+work, pp_version, ratios_path = sys.argv[3], sys.argv[4], sys.argv[5]
+ratios = []
+def steady_sizes(total):
+    d = json.load(open(f"{work}/steady-{total}.json"))
+    return sorted((g["count"] for g in d["groups"]), reverse=True)
+def pp_sizes(path):
+    return sorted((int(m.group(1)) for m in re.finditer(r"^(\d+): ", open(path).read(), re.M)), reverse=True)
 for total in (100000, 1000000):
     size = rows[f"size_{total}"][0]
     print(f"\ndebug=2 dump of {total:,} goroutines ({size / 1e6:.0f} MB)")
@@ -78,4 +108,49 @@ print(f"\ngo tool pprof -top on the live process's proto goroutine profile: {sec
 small, large = rows["steady_100000"][1], rows["steady_1000000"][1]
 print(f"steady peak memory at 1M vs 100k goroutines: {large / small:.2f}x for a 10x larger dump "
       f"(goal: grows with distinct stacks, not dump size): {'PASS' if large / small < 1.5 else 'MISS'}")
+for total, label in ((100000, "100k"), (1000000, "1M")):
+    ratios.append((f"stacks --file {label} goroutines vs naive awk", rows[f"steady_{total}"][0], rows[f"awk_{total}"][0], ""))
+
+print(f"\npanicparse pp {pp_version} (-aggressive: arguments ignored, as steady does), memory cap "
+      f"{int(__import__('os').environ.get('PP_MAX_RSS', 4 << 30)) / 2**30:.0f} GiB")
+s_secs, s_kib = rows["steady_100000"]
+runs = pp_rows["pp_aggr_100000"]
+walls = [r[0] for r in runs]
+pp_mean = sum(walls) / len(walls)
+print(f"  100k: steady {s_secs:.2f}s {s_kib / 1024:.1f} MiB; pp -aggressive {min(walls):.2f}-{max(walls):.2f}s "
+      f"{max(r[1] for r in runs) / 1024:.0f} MiB peak: steady {pp_mean / s_secs:.1f}x faster, "
+      f"{max(r[1] for r in runs) / s_kib:.0f}x less memory")
+ratios.append(("stacks --file 100k vs pp -aggressive", s_secs, pp_mean, "<= 0.5"))
+plain = pp_rows["pp_plain_100000"][0]
+print(f"  100k: plain pp {plain[0]:.2f}s {plain[1] / 1024:.0f} MiB peak")
+wall, kib, how, share = pp_rows["pp_aggr_1000000"][0]
+s1m = rows["steady_1000000"][0]
+if how == "completed":
+    print(f"  1M: pp -aggressive {wall:.2f}s {kib / 1024:.0f} MiB peak: steady {wall / s1m:.1f}x faster")
+    ratios.append(("stacks --file 1M vs pp -aggressive", s1m, wall, "<= 0.5"))
+else:
+    print(f"  1M: pp -aggressive stopped at the cap after {wall:.1f}s ({kib / 1024:.0f} MiB), having read "
+          f"{share:.0%} of the dump (all of it would need about {kib / 2**20 / max(share, 0.01):.0f} GiB at that rate); "
+          f"steady read all of it in {s1m:.2f}s")
+    # The ratio is a bound: pp had not finished when it was stopped.
+    ratios.append(("stacks --file 1M vs pp -aggressive (pp capped: a bound)", s1m, wall, "<= 0.5"))
+
+ours = steady_sizes(100000)
+aggr = pp_sizes(f"{work}/pp-aggr-100000.txt")
+plain_sizes = pp_sizes(f"{work}/pp-plain-100000.txt")
+same = "the same" if ours == aggr else "DIFFERENT"
+print(f"  groups of the 100k dump: steady {len(ours)}, pp -aggressive {len(aggr)} ({same} sizes), plain pp {len(plain_sizes)}")
+print(f"    steady:         {ours}")
+print(f"    pp -aggressive: {aggr}")
+print(f"    plain pp, largest 16 of {len(plain_sizes)}: {plain_sizes[:16]}")
+print(f"    plain pp's groups of one: {sum(1 for n in plain_sizes if n == 1)}")
+if how == "completed":
+    big = pp_sizes(f"{work}/pp-aggr-1000000.txt")
+    print(f"  groups of the 1M dump: steady {len(steady_sizes(1000000))}, pp -aggressive {len(big)} "
+          f"({'the same' if big == steady_sizes(1000000) else 'DIFFERENT'} sizes)")
+if ours != aggr:
+    print("  MISS: steady and pp -aggressive group the 100k dump differently")
+with open(ratios_path, "w") as f:
+    for what, a, b, goal in ratios:
+        f.write(f"{what}|{a:.4f}|{b:.4f}|{goal}\n")
 PY
