@@ -98,5 +98,5 @@ print(f"  gops PID (process facts, no version without an agent): {t_pid * 1000:.
 print(f"  steady heap snapshot PID (detection, endpoint discovery, heap profile, smaps): {t_steady * 1000:.1f} ms")
 with open(sys.argv[7], "w") as f:
     f.write(f"heap snapshot (one Go PID, profile fetched) vs gops PID|{t_steady:.4f}|{t_pid:.4f}|\n")
-    f.write(f"heap snapshot (one Go PID, profile fetched) vs gops listing ({procs} processes)|{t_steady:.4f}|{t_list:.4f}|\n")
+    f.write(f"heap snapshot (one Go PID, profile fetched) vs gops listing (every process)|{t_steady:.4f}|{t_list:.4f}|\n")
 PY
