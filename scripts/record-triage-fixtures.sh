@@ -2,11 +2,14 @@
 # Records the triage fixtures under tests/fixtures/triage/: each heap shape of
 # tests/targets/go/heap_shapes run for WINDOW seconds with the runtime's own gctrace (the truth
 # the replay tests compute rates from), sampled by `steady triage --record --full-window`.
-# Usage: scripts/record-triage-fixtures.sh [GO] [WINDOW]   (default: go on PATH, 120)
+# Usage: scripts/record-triage-fixtures.sh [GO] [WINDOW] [NAME…]   (default: go on PATH, 120,
+# every fixture; with names, only those)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go=${1:-go}
 window=${2:-120}
+shift $(($# < 2 ? $# : 2))
+only=" $* "
 version=$("$go" env GOVERSION)
 out=tests/fixtures/triage
 bin=$(mktemp -d)
@@ -19,6 +22,9 @@ busy=(-live-mib 100 -garbage-mib-per-sec 15)
 record() {
     local name=$1 env=$2
     shift 2
+    if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then
+        return 0
+    fi
     local dir
     dir=$(mktemp -d)
     env GODEBUG=gctrace=1 $env "$bin/heap_shapes" --dir "$dir" -lifetime $((window + 30)) "$@" >"$dir/ready" &

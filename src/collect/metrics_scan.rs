@@ -117,6 +117,8 @@ fn copy_go_fields(from: &Sample, to: &mut Sample) {
     to.goroutines = from.goroutines;
     to.goroutines_io_wait = from.goroutines_io_wait;
     to.heap_alloc = from.heap_alloc;
+    to.total_alloc = from.total_alloc;
+    to.memstats_t = from.memstats_t;
     to.heap_inuse = from.heap_inuse;
     to.heap_idle = from.heap_idle;
     to.heap_released = from.heap_released;

@@ -254,6 +254,8 @@ pub(crate) fn fetch_go_figures(
         let text = reader.finish();
         if let Some(m) = text.memstats {
             sample.heap_alloc = Some(m.heap_alloc);
+            sample.total_alloc = Some(m.total_alloc);
+            sample.memstats_t = Some(clock::now_unix());
             sample.heap_inuse = Some(m.heap_inuse);
             sample.heap_idle = Some(m.heap_idle);
             sample.heap_released = Some(m.heap_released);

@@ -47,6 +47,15 @@ pub struct Sample {
     /// When the cycle before the last one ended, seconds since the epoch.
     #[serde(default)]
     pub prev_gc: Option<f64>,
+    /// Bytes allocated since the process started (MemStats TotalAlloc): with HeapAlloc it
+    /// gives the bytes freed so far (TotalAlloc − HeapAlloc), which grow only as a GC's
+    /// sweep frees its garbage.
+    #[serde(default)]
+    pub total_alloc: Option<u64>,
+    /// When the MemStats above were read (the heap fetch ended), seconds since the epoch:
+    /// `t` is taken before /proc is read, up to a fetch or two earlier.
+    #[serde(default)]
+    pub memstats_t: Option<f64>,
     /// This sample's MemStats were read right after a GC that steady forced (`--gc`).
     #[serde(default)]
     pub gc_forced: bool,

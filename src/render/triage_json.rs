@@ -252,6 +252,13 @@ struct MemoryJson<'a> {
     gc_cycles_needed: u64,
     /// Why memory was not judged, and what would let it be.
     reason: Option<&'a str>,
+    gc_points: Vec<GcPointJson>,
+}
+
+#[derive(Serialize)]
+struct GcPointJson {
+    t_unix: f64,
+    live_bytes: f64,
 }
 
 #[derive(Serialize)]
@@ -359,6 +366,12 @@ pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::R
             gc_cycles: report.memory.gc_cycles,
             gc_cycles_needed: report.memory.gc_cycles_needed,
             reason: report.memory.reason.as_deref(),
+            gc_points: report
+                .memory
+                .gc_points
+                .iter()
+                .map(|&(t_unix, live_bytes)| GcPointJson { t_unix, live_bytes })
+                .collect(),
         },
         stopped_early: report.stopped_early.as_deref(),
         notes: &report.notes,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::support::steady_json;
-use crate::truth::{live_slope_within, recording_span};
+use crate::truth::{live_slope_within, read_gctrace, recording_span};
 
 #[derive(Debug, Deserialize)]
 struct Doc {
@@ -28,6 +28,14 @@ struct Verdict {
 struct Memory {
     judged: bool,
     reason: Option<String>,
+    source: Option<String>,
+    gc_points: Vec<LivePoint>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LivePoint {
+    t_unix: f64,
+    live_bytes: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,7 +122,7 @@ fn healthy_recordings_get_no_verdict_whole_or_sliding() {
 
 #[test]
 fn leak_recordings_get_the_post_gc_rate_whole_and_at_every_offset() {
-    for name in ["slow-leak", "gogc-off-leak"] {
+    for name in ["slow-leak", "gogc-off-leak", "gogc-off-leak-profile"] {
         let (doc, code) = judge(name);
         assert_eq!(code, 1, "{name}");
         let rate = memory_rate(&doc);
@@ -161,3 +169,37 @@ fn the_stuck_recording_is_proven_stuck_with_its_holder() {
         Some("main.holdLockForever")
     );
 }
+
+#[test]
+fn under_gogc_off_each_gc_point_is_what_that_gc_marked_live() {
+    // Recorded with TotalAlloc: every point is read from the ledger, and each matches the
+    // heap gctrace says that GC marked (printed in whole MiB, rounded down).
+    let (doc, _) = judge("gogc-off-leak");
+    let source = doc.memory.source.as_deref().unwrap_or_default();
+    assert!(source.contains("TotalAlloc"), "{source}");
+    let gctrace = read_gctrace(&fixture("gogc-off-leak"));
+    assert!(doc.memory.gc_points.len() >= 10, "{:?}", doc.memory);
+    for p in &doc.memory.gc_points {
+        // gctrace stamps a cycle when it starts; the point is when it ended, a few ms later.
+        let gc = gctrace
+            .iter()
+            .rev()
+            .find(|g| g.t_unix <= p.t_unix)
+            .expect("a gctrace line before the point");
+        let error = p.live_bytes - gc.live_bytes as f64;
+        assert!(
+            (-0.5 * MIB..=1.5 * MIB).contains(&error),
+            "gc {} at {:.1}: {:.1} MiB against gctrace {:.1} MiB",
+            gc.seq,
+            p.t_unix,
+            p.live_bytes / MIB,
+            gc.live_bytes as f64 / MIB
+        );
+    }
+    // Recorded before TotalAlloc was: the heap profile's sampled in-use total stands in.
+    let (old, _) = judge("gogc-off-leak-profile");
+    let source = old.memory.source.as_deref().unwrap_or_default();
+    assert!(source.contains("profile"), "{source}");
+}
+
+const MIB: f64 = 1024.0 * 1024.0;

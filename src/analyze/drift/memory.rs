@@ -1,8 +1,8 @@
 //! Memory drift and allocator fragmentation. For Go, judged on one point per completed GC
-//! cycle from figures that change only when a GC ends (the heap goal NextGC, the heap
-//! profile's in-use bytes), never from HeapAlloc between cycles, which climbs with garbage;
-//! with too few cycles in the window, memory is said to be not judged. Other processes are
-//! judged on anonymous RSS.
+//! cycle from what that GC marked live (the heap goal NextGC undone by GOGC, else TotalAlloc
+//! at the GC's end less the bytes freed, else the heap profile's in-use bytes), never from
+//! HeapAlloc between cycles, which climbs with garbage; with too few cycles in the window,
+//! memory is said to be not judged. Other processes are judged on anonymous RSS.
 
 use super::{
     confidence, eta, rise_certainty, rising, rising_with, series, verdict, DriftKind, Evidence,
@@ -57,6 +57,8 @@ enum LiveSource {
     Forced,
     /// NextGC = live × (1 + GOGC/100), plus a small term for stacks and globals.
     HeapGoal(f64),
+    /// TotalAlloc at each GC end less the bytes freed by its sweep.
+    Ledger,
     /// The heap profile's in-use bytes, scaled for sampling.
     Profile,
 }
@@ -66,6 +68,9 @@ impl LiveSource {
         match self {
             LiveSource::Forced => "live heap after each forced GC (HeapAlloc)",
             LiveSource::HeapGoal(_) => "live heap at each GC end (NextGC / (1 + GOGC/100))",
+            LiveSource::Ledger => {
+                "live heap at each GC end (TotalAlloc then, less the bytes its sweep freed)"
+            }
             LiveSource::Profile => "live heap at each GC end (heap profile in-use bytes)",
         }
     }
@@ -99,7 +104,7 @@ pub(super) fn judge(
         let reason = too_few_cycles(cycles, window, first, last, policy);
         return MemoryJudgement::not_judged(&reason, Some(cycles), policy);
     }
-    let Some((points, source)) = gc_points(facts, &go) else {
+    let Some((points, source)) = gc_points(facts, &go, policy) else {
         return MemoryJudgement::not_judged(
             "the runtime's figures do not say what was live at each GC (GOGC=off or GOMEMLIMIT with no heap profile)",
             Some(cycles),
@@ -223,24 +228,52 @@ fn anonymous_rss(
     }
 }
 
-/// One point per GC cycle seen: the last sample taken in each cycle, timed at the cycle's
-/// end. None when nothing in the samples says what was live then.
-fn gc_points(facts: &TargetFacts, go: &[&Sample]) -> Option<(Vec<GcPoint>, LiveSource)> {
-    let mut last_of_cycle: Vec<&Sample> = Vec::new();
+/// The samples taken while one GC cycle's figures stood (the same NumGC).
+struct Cycle<'a> {
+    first: &'a Sample,
+    last: &'a Sample,
+}
+
+fn cycles_of<'a>(go: &[&'a Sample]) -> Vec<Cycle<'a>> {
+    let mut cycles: Vec<Cycle> = Vec::new();
     for s in go {
-        match last_of_cycle.last_mut() {
-            Some(prev) if prev.num_gc == s.num_gc => *prev = s,
-            _ => last_of_cycle.push(s),
+        match cycles.last_mut() {
+            Some(c) if c.last.num_gc == s.num_gc => c.last = s,
+            _ => cycles.push(Cycle { first: s, last: s }),
         }
     }
-    let source = live_source(facts, &last_of_cycle)?;
+    cycles
+}
+
+/// One point per GC cycle seen, timed at the cycle's end. None when nothing in the samples
+/// says what was live then.
+fn gc_points(
+    facts: &TargetFacts,
+    go: &[&Sample],
+    policy: &DriftPolicy,
+) -> Option<(Vec<GcPoint>, LiveSource)> {
+    let cycles = cycles_of(go);
+    let last_of_cycle: Vec<&Sample> = cycles.iter().map(|c| c.last).collect();
+    let forced = facts.forced_gc && last_of_cycle.iter().all(|s| s.gc_forced);
+    let ledger = ledger_points(&cycles);
+    let source = if forced {
+        LiveSource::Forced
+    } else if let Some(goal) = heap_goal_source(facts, &last_of_cycle, &ledger) {
+        goal
+    } else if ledger.len() as u64 >= policy.min_gc_cycles {
+        return Some((ledger, LiveSource::Ledger));
+    } else if last_of_cycle.iter().all(|s| s.heap_live_profile.is_some()) {
+        LiveSource::Profile
+    } else {
+        return None;
+    };
     let points = last_of_cycle
         .iter()
         .filter_map(|s| {
             let live = match source {
                 LiveSource::Forced => s.heap_alloc? as f64,
                 LiveSource::HeapGoal(percent) => goal_live(s.next_gc?, percent),
-                LiveSource::Profile => s.heap_live_profile? as f64,
+                LiveSource::Profile | LiveSource::Ledger => s.heap_live_profile? as f64,
             };
             // Placed at the last GC's end, for the profile too: placing it at the cycle before
             // (where heap diff puts a background GC's profile) measured 18-28% fast against
@@ -249,11 +282,51 @@ fn gc_points(facts: &TargetFacts, go: &[&Sample]) -> Option<(Vec<GcPoint>, LiveS
                 num_gc: s.num_gc?,
                 t: s.last_gc.filter(|t| *t > 0.0).unwrap_or(s.t),
                 live,
-                free_in_spans: s.heap_inuse?.saturating_sub(s.heap_alloc?) as f64,
+                free_in_spans: free_in_spans(s)?,
             })
         })
         .collect();
     Some((points, source))
+}
+
+fn free_in_spans(s: &Sample) -> Option<f64> {
+    Some(s.heap_inuse?.saturating_sub(s.heap_alloc?) as f64)
+}
+
+/// Sweeping a cycle's garbage finishes in well under this on an idle core; a sample taken
+/// sooner after the GC may not have seen all of it freed.
+const SWEEP_SECONDS: f64 = 0.1;
+
+/// What each GC marked live, from two exact counters: TotalAlloc when the cycle ended (read
+/// off the samples either side of its end, allocation being steady across a second or two)
+/// less every byte freed by the cycle's last sample, when its sweep has freed all that the
+/// cycle found dead (TotalAlloc − HeapAlloc). Nothing allocated after the GC is freed before
+/// the next one, so garbage made since cancels out.
+fn ledger_points(cycles: &[Cycle]) -> Vec<GcPoint> {
+    cycles
+        .windows(2)
+        .filter_map(|pair| {
+            let (before, cycle) = (pair[0].last, &pair[1]);
+            let ended = cycle.first.last_gc.filter(|t| *t > 0.0)?;
+            let (t0, t1) = (before.memstats_t?, cycle.first.memstats_t?);
+            let (a0, a1) = (before.total_alloc? as f64, cycle.first.total_alloc? as f64);
+            let last = cycle.last;
+            if !(t0 < ended && ended <= t1 + SWEEP_SECONDS)
+                || last.memstats_t? - ended < SWEEP_SECONDS
+            {
+                return None;
+            }
+            let share = ((ended - t0) / (t1 - t0)).clamp(0.0, 1.0);
+            let allocated_at_end = a0 + (a1 - a0) * share;
+            let freed = last.total_alloc?.saturating_sub(last.heap_alloc?) as f64;
+            Some(GcPoint {
+                num_gc: last.num_gc?,
+                t: ended,
+                live: (allocated_at_end - freed).max(0.0),
+                free_in_spans: free_in_spans(last)?,
+            })
+        })
+        .collect()
 }
 
 /// Each point is a whole GC cycle, read exactly: full confidence once the window holds the
@@ -267,29 +340,34 @@ fn goal_live(next_gc: u64, percent: f64) -> f64 {
 }
 
 /// The heap goal tells the live heap exactly when GOGC alone sets it; GOMEMLIMIT can pull it
-/// lower, and a program may change GOGC itself, so it is used only where the profile (when
-/// there is one) agrees with it.
-fn live_source(facts: &TargetFacts, cycles: &[&Sample]) -> Option<LiveSource> {
-    if facts.forced_gc && cycles.iter().all(|s| s.gc_forced) {
-        return Some(LiveSource::Forced);
-    }
-    let profiled = cycles.iter().all(|s| s.heap_live_profile.is_some());
-    if let Some(percent) = facts.gc_percent() {
-        let agrees = |s: &&Sample| match (s.next_gc, s.heap_live_profile) {
-            (Some(next), Some(profile)) => {
-                let ratio = goal_live(next, percent) / (profile as f64).max(1.0);
-                (0.6..=1.6).contains(&ratio)
-            }
-            // Without a profile to check it against, the goal is trusted only where no
-            // memory limit can have moved it.
-            (Some(_), None) => !facts.gomemlimit_set,
-            (None, _) => false,
-        };
-        if cycles.iter().all(agrees) {
-            return Some(LiveSource::HeapGoal(percent));
+/// lower, and a program may change GOGC itself, so it is used only where what the GC marked
+/// (the ledger, else the profile) agrees with it at every cycle.
+fn heap_goal_source(
+    facts: &TargetFacts,
+    cycles: &[&Sample],
+    ledger: &[GcPoint],
+) -> Option<LiveSource> {
+    let percent = facts.gc_percent()?;
+    let marked = |s: &Sample| {
+        ledger
+            .iter()
+            .find(|p| Some(p.num_gc) == s.num_gc)
+            .map(|p| (p.live, 0.8..=1.25))
+            .or(s.heap_live_profile.map(|p| (p as f64, 0.6..=1.6)))
+    };
+    let agrees = |s: &&Sample| match (s.next_gc, marked(s)) {
+        (Some(next), Some((live, band))) => {
+            band.contains(&(goal_live(next, percent) / live.max(1.0)))
         }
-    }
-    profiled.then_some(LiveSource::Profile)
+        // With nothing to check it against, the goal is trusted only where no memory limit
+        // can have moved it.
+        (Some(_), None) => !facts.gomemlimit_set,
+        (None, _) => false,
+    };
+    cycles
+        .iter()
+        .all(agrees)
+        .then_some(LiveSource::HeapGoal(percent))
 }
 
 /// "2 GC cycles in 60s, need 4: widen --window to ~5m, or pass --gc …", with the window
