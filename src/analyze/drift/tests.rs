@@ -198,12 +198,98 @@ fn a_leak_under_a_big_heap_gets_the_post_gc_rate() {
     assert!(r.memory.source.unwrap().contains("NextGC"));
 }
 
-#[test]
-fn a_leak_under_gogc_off_is_read_from_the_profile() {
+/// A GOGC=off heap under GOMEMLIMIT as MemStats tells it: a GC every 5 s ending at `g` half a
+/// second before the cycle count is first seen to move, TotalAlloc everything ever allocated,
+/// HeapAlloc the live heap as of `g` plus all allocated since (nothing is freed before the
+/// next GC), and a heap goal pinned near the limit.
+fn ledger_window(
+    live: impl Fn(f64) -> f64,
+    garbage: f64,
+    profile: impl Fn(f64) -> f64,
+) -> Vec<Sample> {
+    window(60, |i, s| {
+        let t = i as f64;
+        let g = (t / 5.0).floor() * 5.0 - 0.5;
+        s.total_alloc = Some((live(t) + garbage * t) as u64 + (1 << 30));
+        s.heap_alloc = Some((live(t) + garbage * (t - g)) as u64);
+        s.heap_inuse = Some(s.heap_alloc.unwrap() + (2 << 20));
+        s.next_gc = Some(480 << 20);
+        s.heap_live_profile = Some(profile(g) as u64);
+        s.num_gc = Some(10 + (t / 5.0).floor() as u64);
+        s.last_gc = Some(1000.0 + g);
+        s.memstats_t = Some(s.t);
+    })
+}
+
+fn gogc_off() -> TargetFacts {
     let mut f = facts(true);
     f.gogc = Some("off".into());
     f.gomemlimit = Some(512 << 20);
     f.gomemlimit_set = true;
+    f
+}
+
+#[test]
+fn a_leak_under_gogc_off_is_read_from_what_each_gc_marked() {
+    // The profile, a sampled estimate, is off by up to ±30% here: not used.
+    let noisy = |g: f64| (100.0 * MIB + g * MIB) * (1.0 + 0.3 * (g * 1.7).sin());
+    let samples = ledger_window(|t| 100.0 * MIB + t * MIB, 20.0 * MIB, noisy);
+    let r = classify(
+        &gogc_off(),
+        &samples,
+        &Extras::default(),
+        &DriftPolicy::default(),
+    );
+    assert_eq!(kinds(&r), ["memory-drift"]);
+    assert!(r.memory.source.unwrap().contains("TotalAlloc"));
+    for (t, live) in &r.memory.gc_points {
+        let truth = 100.0 * MIB + (t - 1000.0) * MIB;
+        assert!(
+            (live - truth).abs() < 1024.0,
+            "at {t}: {live} against {truth}"
+        );
+    }
+    assert!((memory_rate(&r) / MIB - 60.0).abs() < 0.5);
+
+    // A healthy one: garbage alone, nothing marked grows.
+    let healthy = ledger_window(|_| 100.0 * MIB, 20.0 * MIB, noisy);
+    let r = classify(
+        &gogc_off(),
+        &healthy,
+        &Extras::default(),
+        &DriftPolicy::default(),
+    );
+    assert!(
+        r.memory.judged && r.verdicts.is_empty(),
+        "{:#?}",
+        r.verdicts
+    );
+}
+
+#[test]
+fn a_gc_end_read_before_its_sweep_could_finish_is_left_out() {
+    let mut samples = ledger_window(|t| 100.0 * MIB + t * MIB, 20.0 * MIB, |_| 0.0);
+    // The cycle that ended at 1014.5 was last read 50 ms after it ended (its only sample).
+    for s in samples.iter_mut().filter(|s| s.num_gc == Some(13)) {
+        s.memstats_t = Some(1014.55);
+    }
+    samples.retain(|s| s.num_gc != Some(13) || s.t == 1015.0);
+    let r = classify(
+        &gogc_off(),
+        &samples,
+        &Extras::default(),
+        &DriftPolicy::default(),
+    );
+    let ends: Vec<f64> = r.memory.gc_points.iter().map(|p| p.0).collect();
+    assert!(
+        !ends.contains(&1014.5) && ends.contains(&1019.5),
+        "{ends:?}"
+    );
+}
+
+#[test]
+fn a_leak_under_gogc_off_recorded_without_total_alloc_is_read_from_the_profile() {
+    let f = gogc_off();
     let mut samples = gc_window(60, 5.0, |t| 100.0 * MIB + t * MIB, 20.0 * MIB, |_| 0.0);
     // Under a memory limit the heap goal sits near the limit, whatever is live.
     for s in &mut samples {
