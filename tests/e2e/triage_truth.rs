@@ -218,6 +218,50 @@ fn a_leak_under_gogc_off_with_gomemlimit_is_read_from_what_each_gc_marked() {
 }
 
 #[test]
+fn under_gogc_off_or_a_binding_gomemlimit_a_healthy_heap_is_steady_and_a_leak_is_measured() {
+    for_each_go(|go| {
+        // GOGC=off: the heap goal is the limit's, whatever is live. Garbage alone.
+        let healthy = spawn(
+            go,
+            &[
+                "-mode",
+                "healthy",
+                "-live-mib",
+                "64",
+                "-garbage-mib-per-sec",
+                "16",
+            ],
+            &[("GOGC", "off"), ("GOMEMLIMIT", "200MiB")],
+        );
+        // GOGC=100 whose goal (twice the live heap, 200+ MiB) the 180 MiB limit pulls down;
+        // judged after the healthy one, so the leak nears the limit in the window and the GC
+        // runs dozens of times a second.
+        let leak = spawn(
+            go,
+            &[&["-mode", "leak"], BUSY].concat(),
+            &[("GOMEMLIMIT", "180MiB")],
+        );
+        let (doc, code, span) = triage(&healthy, &[]);
+        assert_eq!(code, 0, "{doc:#?}");
+        assert!(doc.memory.judged && doc.verdicts.is_empty(), "{doc:#?}");
+        assert!(live_slope_within(healthy.dir.path(), span).1.len() >= 5);
+
+        let (doc, code, span) = triage(&leak, &[]);
+        assert_eq!(code, 1, "{doc:#?}");
+        assert_eq!(primary(&doc), ["memory-drift"], "{doc:#?}");
+        let source = doc.memory.source.as_deref().unwrap_or_default();
+        assert!(source.contains("TotalAlloc"), "{source}");
+        let (truth, _) = live_slope_within(leak.dir.path(), span);
+        assert_within(
+            memory_verdict(&doc).rate_per_min,
+            truth,
+            0.15,
+            "post-GC slope",
+        );
+    });
+}
+
+#[test]
 fn a_mutex_pile_up_names_the_goroutine_that_holds_it() {
     for_each_go(|go| {
         let target = spawn(go, &["-mode", "stuck"], &[]);

@@ -293,9 +293,10 @@ fn free_in_spans(s: &Sample) -> Option<f64> {
     Some(s.heap_inuse?.saturating_sub(s.heap_alloc?) as f64)
 }
 
-/// Sweeping a cycle's garbage finishes in well under this on an idle core; a sample taken
-/// sooner after the GC may not have seen all of it freed.
-const SWEEP_SECONDS: f64 = 0.1;
+/// A sample read sooner than this after the GC ended may not have seen all its garbage
+/// freed. Sweeping is quick: in a GC every 12-40 ms (a leak at its GOMEMLIMIT), points read
+/// 10-20 ms after the end matched gctrace's marked heap to the MiB.
+const SWEEP_SECONDS: f64 = 0.005;
 
 /// What each GC marked live, from two exact counters: TotalAlloc when the cycle ended (read
 /// off the samples either side of its end, allocation being steady across a second or two)
