@@ -3,6 +3,7 @@
 //! same (node_exporter's textfile collector rejects a metric whose HELP differs between
 //! files). Pure: the readings arrive as data.
 
+use crate::analyze::drift::memory::goal_agrees;
 use crate::model::fd::FdKind;
 use crate::model::sample::{Sample, TargetFacts};
 use crate::render::text::sanitize;
@@ -25,6 +26,8 @@ pub struct Reading {
     pub sample: Sample,
     /// How old the Go fields are, when there are any.
     pub go_age_seconds: Option<f64>,
+    /// What the last GC marked live, once two Go fetches have bracketed its end.
+    pub heap_marked: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +242,7 @@ pub fn metric_families(readings: &[Reading], top: usize) -> Vec<Family> {
         let bytes = |v: Option<u64>| v.map(|v| v as f64);
         b.add(&GOROUTINES, id(), bytes(s.goroutines));
         b.add(&GOROUTINES_IO, id(), bytes(s.goroutines_io_wait));
-        b.add(&HEAP_LIVE, id(), live_heap(f, s));
+        b.add(&HEAP_LIVE, id(), live_heap(f, s, r.heap_marked));
         b.add(&HEAP_ALLOC, id(), bytes(s.heap_alloc));
         b.add(&HEAP_INUSE, id(), bytes(s.heap_inuse));
         b.add(&HEAP_IDLE, id(), bytes(s.heap_idle));
@@ -255,30 +258,21 @@ pub fn metric_families(readings: &[Reading], top: usize) -> Vec<Family> {
     b.families
 }
 
-/// The live heap as triage reads it from one sample: the heap goal undone by GOGC where the
-/// heap profile agrees with it (or, without a profile, where no GOMEMLIMIT can have pulled
-/// the goal lower); else the profile's in-use bytes.
-pub fn live_heap(facts: &TargetFacts, s: &Sample) -> Option<f64> {
+/// The live heap as triage reads it from one sample: the heap goal undone by GOGC where what
+/// the last GC marked agrees with it; else what it marked (`marked`, from the ledger of two
+/// Go fetches either side of it); else the profile's in-use bytes.
+pub fn live_heap(facts: &TargetFacts, s: &Sample, marked: Option<f64>) -> Option<f64> {
     // Before the first GC the goal is the runtime's initial 4 MiB and the profile is empty:
     // neither is a live heap yet.
     if s.num_gc == Some(0) {
         return None;
     }
-    let profile = s.heap_live_profile.map(|p| p as f64);
     if s.gc_forced {
         return s.heap_alloc.map(|v| v as f64);
     }
-    if let (Some(percent), Some(next)) = (facts.gc_percent(), s.next_gc) {
-        let goal = next as f64 / (1.0 + percent / 100.0);
-        let agrees = match profile {
-            Some(p) => (0.6..=1.6).contains(&(goal / p.max(1.0))),
-            None => !facts.gomemlimit_set,
-        };
-        if agrees {
-            return Some(goal);
-        }
-    }
-    profile
+    goal_agrees(facts, s, marked)
+        .or(marked)
+        .or(s.heap_live_profile.map(|p| p as f64))
 }
 
 fn limit(v: Option<u64>) -> f64 {
@@ -344,6 +338,7 @@ mod tests {
             },
             sample,
             go_age_seconds: None,
+            heap_marked: None,
         }
     }
 
@@ -387,22 +382,25 @@ mod tests {
             heap_live_profile: Some(110),
             ..Sample::default()
         };
-        assert_eq!(live_heap(&facts, &s), Some(100.0));
+        assert_eq!(live_heap(&facts, &s, None), Some(100.0));
         // GOGC=off: the goal says nothing; the profile does.
         facts.gogc = Some("off".into());
-        assert_eq!(live_heap(&facts, &s), Some(110.0));
+        assert_eq!(live_heap(&facts, &s, None), Some(110.0));
         // A goal far from the profile (GOMEMLIMIT pulled it): the profile.
         facts.gogc = None;
         let pulled = Sample {
             next_gc: Some(60),
             ..s.clone()
         };
-        assert_eq!(live_heap(&facts, &pulled), Some(110.0));
+        assert_eq!(live_heap(&facts, &pulled, None), Some(110.0));
         facts.gomemlimit_set = true;
         let no_profile = Sample {
             heap_live_profile: None,
-            ..s
+            ..s.clone()
         };
-        assert_eq!(live_heap(&facts, &no_profile), None);
+        assert_eq!(live_heap(&facts, &no_profile, None), None);
+        // What the GC marked, once known, outranks the profile and checks the goal.
+        assert_eq!(live_heap(&facts, &pulled, Some(104.0)), Some(104.0));
+        assert_eq!(live_heap(&facts, &s, Some(104.0)), Some(100.0));
     }
 }

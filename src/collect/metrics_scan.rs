@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use regex::Regex;
 
+use crate::analyze::drift::memory::marked_at_gc_end;
 use crate::analyze::metrics::Reading;
 use crate::analyze::policy::FdPolicy;
 use crate::collect::census_scan::take_census;
@@ -47,6 +48,9 @@ struct Watched {
     endpoint: Option<Endpoint>,
     last_discovery: Option<Instant>,
     go: Option<(Instant, Sample)>,
+    /// The Go fetches either side of the last GC end seen: (the last before, the first
+    /// after), which with the latest give what that GC marked live.
+    gc_bracket: Option<(Sample, Sample)>,
 }
 
 impl Watched {
@@ -63,6 +67,7 @@ impl Watched {
             endpoint: None,
             last_discovery: None,
             go: None,
+            gc_bracket: None,
         })
     }
 
@@ -79,7 +84,13 @@ impl Watched {
         } else {
             None
         };
+        let heap_marked = self
+            .gc_bracket
+            .as_ref()
+            .zip(self.go.as_ref())
+            .and_then(|((before, first), (_, latest))| marked_at_gc_end(before, first, latest));
         Ok(Reading {
+            heap_marked,
             pid: self.target.pid,
             comm: self.target.comm().unwrap_or_default(),
             exe: self.exe.clone(),
@@ -103,12 +114,18 @@ impl Watched {
         };
         let mut go = Sample::default();
         if fetch_go_figures(e, opts.timeout, false, &mut go).any {
+            if let Some((_, before)) = self.go.take() {
+                if before.num_gc.is_some() && before.num_gc != go.num_gc {
+                    self.gc_bracket = Some((before, go.clone()));
+                }
+            }
             self.go = Some((Instant::now(), go));
         } else {
             // The endpoint went away (a restart on another port): look again next time,
             // and say nothing rather than figures that no longer hold.
             self.endpoint = None;
             self.go = None;
+            self.gc_bracket = None;
         }
     }
 }

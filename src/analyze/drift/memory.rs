@@ -308,26 +308,30 @@ fn ledger_points(cycles: &[Cycle]) -> Vec<GcPoint> {
         .windows(2)
         .filter_map(|pair| {
             let (before, cycle) = (pair[0].last, &pair[1]);
-            let ended = cycle.first.last_gc.filter(|t| *t > 0.0)?;
-            let (t0, t1) = (before.memstats_t?, cycle.first.memstats_t?);
-            let (a0, a1) = (before.total_alloc? as f64, cycle.first.total_alloc? as f64);
-            let last = cycle.last;
-            if !(t0 < ended && ended <= t1 + SWEEP_SECONDS)
-                || last.memstats_t? - ended < SWEEP_SECONDS
-            {
-                return None;
-            }
-            let share = ((ended - t0) / (t1 - t0)).clamp(0.0, 1.0);
-            let allocated_at_end = a0 + (a1 - a0) * share;
-            let freed = last.total_alloc?.saturating_sub(last.heap_alloc?) as f64;
             Some(GcPoint {
-                num_gc: last.num_gc?,
-                t: ended,
-                live: (allocated_at_end - freed).max(0.0),
-                free_in_spans: free_in_spans(last)?,
+                num_gc: cycle.last.num_gc?,
+                t: cycle.first.last_gc?,
+                live: marked_at_gc_end(before, cycle.first, cycle.last)?,
+                free_in_spans: free_in_spans(cycle.last)?,
             })
         })
         .collect()
+}
+
+/// What the GC that `first` is the first sample after marked live, as [`ledger_points`]
+/// reads it: `before` is the last sample before that GC, `last` the latest of its cycle.
+pub fn marked_at_gc_end(before: &Sample, first: &Sample, last: &Sample) -> Option<f64> {
+    let ended = first.last_gc.filter(|t| *t > 0.0)?;
+    let (t0, t1) = (before.memstats_t?, first.memstats_t?);
+    let (a0, a1) = (before.total_alloc? as f64, first.total_alloc? as f64);
+    let ordered = t0 < ended && ended <= t1 + SWEEP_SECONDS && last.num_gc == first.num_gc;
+    if !ordered || last.memstats_t? - ended < SWEEP_SECONDS {
+        return None;
+    }
+    let share = ((ended - t0) / (t1 - t0)).clamp(0.0, 1.0);
+    let allocated_at_end = a0 + (a1 - a0) * share;
+    let freed = last.total_alloc?.saturating_sub(last.heap_alloc?) as f64;
+    Some((allocated_at_end - freed).max(0.0))
 }
 
 /// Each point is a whole GC cycle, read exactly: full confidence once the window holds the
@@ -353,22 +357,25 @@ fn heap_goal_source(
         ledger
             .iter()
             .find(|p| Some(p.num_gc) == s.num_gc)
-            .map(|p| (p.live, 0.8..=1.25))
-            .or(s.heap_live_profile.map(|p| (p as f64, 0.6..=1.6)))
-    };
-    let agrees = |s: &&Sample| match (s.next_gc, marked(s)) {
-        (Some(next), Some((live, band))) => {
-            band.contains(&(goal_live(next, percent) / live.max(1.0)))
-        }
-        // With nothing to check it against, the goal is trusted only where no memory limit
-        // can have moved it.
-        (Some(_), None) => !facts.gomemlimit_set,
-        (None, _) => false,
+            .map(|p| p.live)
     };
     cycles
         .iter()
-        .all(agrees)
+        .all(|s| goal_agrees(facts, s, marked(s)).is_some())
         .then_some(LiveSource::HeapGoal(percent))
+}
+
+/// The live heap the goal of `s` says, where what the GC marked (`marked` from the ledger,
+/// else the profile) agrees with it; with neither, only where no memory limit can have
+/// moved it.
+pub fn goal_agrees(facts: &TargetFacts, s: &Sample, marked: Option<f64>) -> Option<f64> {
+    let goal = goal_live(s.next_gc?, facts.gc_percent()?);
+    let agrees = match (marked, s.heap_live_profile) {
+        (Some(live), _) => (0.8..=1.25).contains(&(goal / live.max(1.0))),
+        (None, Some(profile)) => (0.6..=1.6).contains(&(goal / (profile as f64).max(1.0))),
+        (None, None) => !facts.gomemlimit_set,
+    };
+    agrees.then_some(goal)
 }
 
 /// "2 GC cycles in 60s, need 4: widen --window to ~5m, or pass --gc …", with the window
