@@ -19,9 +19,6 @@ _steady() {
             steady,fds)
                 cmd="steady__subcmd__fds"
                 ;;
-            steady,generate)
-                cmd="steady__subcmd__generate"
-                ;;
             steady,heap)
                 cmd="steady__subcmd__heap"
                 ;;
@@ -79,9 +76,6 @@ _steady() {
             steady__subcmd__help,fds)
                 cmd="steady__subcmd__help__subcmd__fds"
                 ;;
-            steady__subcmd__help,generate)
-                cmd="steady__subcmd__help__subcmd__generate"
-                ;;
             steady__subcmd__help,heap)
                 cmd="steady__subcmd__help__subcmd__heap"
                 ;;
@@ -125,7 +119,7 @@ _steady() {
 
     case "${cmd}" in
         steady)
-            opts="-h -V --json --color --timeout --proc-root --help --version fds limits heap stacks triage runbook metrics serve generate help"
+            opts="-h -V --json --color --timeout --help --version fds limits heap stacks triage runbook metrics serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,10 +133,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -151,7 +141,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__fds)
-            opts="-h -V --top --over --json --color --timeout --proc-root --help --version"
+            opts="-h -V --top --over --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,40 +163,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        steady__subcmd__generate)
-            opts="-h -V --out --json --color --timeout --proc-root --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --out)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -215,7 +171,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap)
-            opts="-h -V --json --color --timeout --proc-root --help --version snapshot top diff list help"
+            opts="-h -V --json --color --timeout --help --version snapshot top diff list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,10 +182,6 @@ _steady() {
                     return 0
                     ;;
                 --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --proc-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -241,7 +193,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__diff)
-            opts="-h -V --over --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --over --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,10 +240,6 @@ _steady() {
                     return 0
                     ;;
                 --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --proc-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -387,7 +335,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__list)
-            opts="-h -V --sample --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --sample --focus --ignore --url --port --gc --max-bytes --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,10 +373,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -437,7 +381,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__snapshot)
-            opts="-o -h -V --out --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-o -h -V --out --url --port --gc --max-bytes --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,10 +415,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -483,7 +423,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__heap__subcmd__top)
-            opts="-h -V --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --sample --lines --cum --top --flame --folded --focus --ignore --url --port --gc --max-bytes --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,10 +469,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -541,7 +477,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__help)
-            opts="fds limits heap stacks triage runbook metrics serve generate help"
+            opts="fds limits heap stacks triage runbook metrics serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,20 +491,6 @@ _steady() {
             return 0
             ;;
         steady__subcmd__help__subcmd__fds)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        steady__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -751,7 +673,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__limits)
-            opts="-h -V --name --all --set --set-nofile --json --color --timeout --proc-root --help --version"
+            opts="-h -V --name --all --set --set-nofile --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -777,10 +699,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -789,7 +707,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__metrics)
-            opts="-o -h -V --name --out --top --json --color --timeout --proc-root --help --version"
+            opts="-o -h -V --name --out --top --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -819,10 +737,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -831,7 +745,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__runbook)
-            opts="-h -V --pid --format --json --color --timeout --proc-root --help --version"
+            opts="-h -V --pid --format --json --color --timeout --help --version memory-drift fd-exhaustion goroutine-leak thread-leak allocator-fragmentation deadline-drift steady"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,10 +767,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -865,7 +775,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__serve)
-            opts="-h -V --listen --allow-remote --name --pid --go-interval --top --max-scrapes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --listen --allow-remote --name --pid --go-interval --top --max-scrapes --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,10 +813,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -915,7 +821,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__stacks)
-            opts="-h -V --goroutines --threads --file --similar --stuck-after --match --state --min-count --top --max-full-dump --allow-stw --over --folded --flame --url --port --max-bytes --json --color --timeout --proc-root --help --version"
+            opts="-h -V --goroutines --threads --file --similar --stuck-after --match --state --min-count --top --max-full-dump --allow-stw --over --folded --flame --url --port --max-bytes --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -977,10 +883,6 @@ _steady() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --proc-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -989,7 +891,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__triage)
-            opts="-h -V --window --interval --probe --record --from --url --port --gc --full-window --leak-profile --sliding --json --color --timeout --proc-root --help --version"
+            opts="-h -V --window --interval --probe --record --from --url --port --gc --full-window --leak-profile --sliding --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1032,10 +934,6 @@ _steady() {
                     return 0
                     ;;
                 --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --proc-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

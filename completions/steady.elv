@@ -20,7 +20,6 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady'= {
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -34,7 +33,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand runbook 'Print the runbook cards: all of them listed, or one by kind'
             cand metrics 'Print one Prometheus/OpenMetrics exposition of the targets'' state now (for node_exporter''s textfile collector)'
             cand serve 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
-            cand generate 'Write shell completions and man pages (for packaging)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;fds'= {
@@ -42,7 +40,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --over 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -55,7 +52,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --set-nofile 'Change RLIMIT_NOFILE to SOFT (the hard limit stays), or SOFT:HARD'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --all 'Show every resource limit (prlimit''s table), not only RLIMIT_NOFILE'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
@@ -66,7 +62,6 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady;heap'= {
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -86,7 +81,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --gc 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help'
@@ -105,7 +99,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --lines 'Per file:line instead of per function'
             cand --cum 'Sort by cumulative instead of flat values'
             cand --folded 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table'
@@ -128,7 +121,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --lines 'Per file:line instead of per function'
             cand --cum 'Sort by cumulative instead of flat values'
             cand --folded 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table'
@@ -148,7 +140,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --max-bytes 'Refuse profiles larger than this, downloaded or decompressed (e.g. 64MiB)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --gc 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help'
@@ -188,7 +179,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --max-bytes 'Refuse dumps larger than this'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --goroutines 'Only goroutines (needs a pprof endpoint or --file)'
             cand --threads 'Only OS threads'
             cand --similar 'Also merge stacks that differ only in line numbers'
@@ -211,7 +201,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --sliding 'With --from: judge every window of this width along the recording, one line per offset'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --gc 'Force a GC before each Go sample, so memory is judged on exact live figures even when the target collects rarely (costs the target a full GC each time)'
             cand --full-window 'Sample the whole window even when a verdict is sure sooner'
             cand --leak-profile 'At the end, ask the runtime''s goroutine leak detector (/debug/pprof/goroutineleak, Go 1.26 built with GOEXPERIMENT=goroutineleakprofile, or 1.27): it runs a special GC whose cost can grow quadratically with the heap, and it never reports I/O waits'
@@ -226,7 +215,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --format 'text for a terminal, markdown for an incident channel'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -240,7 +228,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --top 'Descriptor groups per target in steady_fd_group_open (at most 20)'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -256,22 +243,10 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --max-scrapes 'Connections served at once; more are answered 503'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
             cand --allow-remote 'Allow a --listen address other than loopback'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'steady;generate'= {
-            cand --out 'Directory to write completions/ and man/ into'
-            cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
-            cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
-            cand --proc-root 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)'
-            cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
-            cand -h 'Print help'
-            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -284,7 +259,6 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand runbook 'Print the runbook cards: all of them listed, or one by kind'
             cand metrics 'Print one Prometheus/OpenMetrics exposition of the targets'' state now (for node_exporter''s textfile collector)'
             cand serve 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
-            cand generate 'Write shell completions and man pages (for packaging)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;help;fds'= {
@@ -314,8 +288,6 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady;help;metrics'= {
         }
         &'steady;help;serve'= {
-        }
-        &'steady;help;generate'= {
         }
         &'steady;help;help'= {
         }

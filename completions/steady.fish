@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_steady_global_optspecs
-    string join \n json color= timeout= proc-root= h/help V/version
+    string join \n json color= timeout= h/help V/version
 end
 
 function __fish_steady_needs_command
@@ -28,7 +28,6 @@ complete -c steady -n "__fish_steady_needs_command" -l color -d 'Colour the tabl
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_needs_command" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_needs_command" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_needs_command" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_needs_command" -s V -l version -d 'Print version'
@@ -40,7 +39,6 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "triage" -d 'Sample th
 complete -c steady -n "__fish_steady_needs_command" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
 complete -c steady -n "__fish_steady_needs_command" -f -a "metrics" -d 'Print one Prometheus/OpenMetrics exposition of the targets\' state now (for node_exporter\'s textfile collector)'
 complete -c steady -n "__fish_steady_needs_command" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
-complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)' -r
@@ -48,7 +46,6 @@ complete -c steady -n "__fish_steady_using_subcommand fds" -l color -d 'Colour t
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand fds" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand fds" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand fds" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s V -l version -d 'Print version'
@@ -59,7 +56,6 @@ complete -c steady -n "__fish_steady_using_subcommand limits" -l color -d 'Colou
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand limits" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand limits" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand limits" -l all -d 'Show every resource limit (prlimit\'s table), not only RLIMIT_NOFILE'
 complete -c steady -n "__fish_steady_using_subcommand limits" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand limits" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -68,7 +64,6 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand heap; and not __fish_seen_subcommand_from snapshot top diff list help" -s V -l version -d 'Print version'
@@ -85,7 +80,6 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from snapshot" -s h -l help -d 'Print help'
@@ -105,7 +99,6 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l lines -d 'Per file:line instead of per function'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l cum -d 'Sort by cumulative instead of flat values'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from top" -l folded -d 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table'
@@ -129,7 +122,6 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l lines -d 'Per file:line instead of per function'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l cum -d 'Sort by cumulative instead of flat values'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from diff" -l folded -d 'Print folded stacks (`a;b;c value`, or `stack base new` for diff) instead of the table'
@@ -150,7 +142,6 @@ complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l gc -d 'Ask the runtime for a GC first (?gc=1), so the profile shows what is live now'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand heap; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -176,7 +167,6 @@ complete -c steady -n "__fish_steady_using_subcommand stacks" -l color -d 'Colou
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand stacks" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l goroutines -d 'Only goroutines (needs a pprof endpoint or --file)'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l threads -d 'Only OS threads'
 complete -c steady -n "__fish_steady_using_subcommand stacks" -l similar -d 'Also merge stacks that differ only in line numbers'
@@ -197,7 +187,6 @@ complete -c steady -n "__fish_steady_using_subcommand triage" -l color -d 'Colou
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand triage" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand triage" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand triage" -l gc -d 'Force a GC before each Go sample, so memory is judged on exact live figures even when the target collects rarely (costs the target a full GC each time)'
 complete -c steady -n "__fish_steady_using_subcommand triage" -l full-window -d 'Sample the whole window even when a verdict is sure sooner'
 complete -c steady -n "__fish_steady_using_subcommand triage" -l leak-profile -d 'At the end, ask the runtime\'s goroutine leak detector (/debug/pprof/goroutineleak, Go 1.26 built with GOEXPERIMENT=goroutineleakprofile, or 1.27): it runs a special GC whose cost can grow quadratically with the heap, and it never reports I/O waits'
@@ -211,7 +200,6 @@ complete -c steady -n "__fish_steady_using_subcommand runbook" -l color -d 'Colo
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand runbook" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand runbook" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand runbook" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand runbook" -s h -l help -d 'Print help'
 complete -c steady -n "__fish_steady_using_subcommand runbook" -s V -l version -d 'Print version'
@@ -222,7 +210,6 @@ complete -c steady -n "__fish_steady_using_subcommand metrics" -l color -d 'Colo
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand metrics" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand metrics" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand metrics" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand metrics" -s V -l version -d 'Print version'
@@ -236,31 +223,21 @@ complete -c steady -n "__fish_steady_using_subcommand serve" -l color -d 'Colour
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand serve" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand serve" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
 complete -c steady -n "__fish_steady_using_subcommand serve" -l allow-remote -d 'Allow a --listen address other than loopback'
 complete -c steady -n "__fish_steady_using_subcommand serve" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand generate" -l out -d 'Directory to write completions/ and man/ into' -r -F
-complete -c steady -n "__fish_steady_using_subcommand generate" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c steady -n "__fish_steady_using_subcommand generate" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
-complete -c steady -n "__fish_steady_using_subcommand generate" -l proc-root -d 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)' -r -F
-complete -c steady -n "__fish_steady_using_subcommand generate" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
-complete -c steady -n "__fish_steady_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c steady -n "__fish_steady_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "metrics" -d 'Print one Prometheus/OpenMetrics exposition of the targets\' state now (for node_exporter\'s textfile collector)'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
-complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "fds" -d 'Count open file descriptors by kind and group them so the pile-up stands out'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "limits" -d 'Show RLIMIT_NOFILE (or every limit, as prlimit) and headroom; change limits of a live process on request'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "heap" -d 'Snapshot, top, diff and flame-graph heap profiles of a live service (pprof), or its smaps'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "stacks" -d 'Goroutines and threads grouped by identical stack, stuck ones first; safe in production'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "triage" -d 'Sample the process over a window, tell which kind of drift it is, and print the card that fits'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "runbook" -d 'Print the runbook cards: all of them listed, or one by kind'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "metrics" -d 'Print one Prometheus/OpenMetrics exposition of the targets\' state now (for node_exporter\'s textfile collector)'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
+complete -c steady -n "__fish_steady_using_subcommand help; and not __fish_seen_subcommand_from fds limits heap stacks triage runbook metrics serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "snapshot" -d 'Save the heap profile exactly as served (go tool pprof reads it) with what was true then'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "top" -d 'The functions (or lines) holding the most memory in one profile'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "diff" -d 'What grew between two profiles, or over a window of a live process'
 complete -c steady -n "__fish_steady_using_subcommand help; and __fish_seen_subcommand_from heap" -f -a "list" -d 'Per-line figures of the functions matching REGEX (as go tool pprof -list; no source needed)'
+complete -c steady -n "__fish_steady_using_subcommand runbook" -f -a "memory-drift fd-exhaustion goroutine-leak thread-leak allocator-fragmentation deadline-drift steady"

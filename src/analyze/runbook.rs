@@ -218,6 +218,17 @@ pub fn card_for(v: &Verdict) -> &'static Card {
         .unwrap_or_else(|| card(v.kind))
 }
 
+/// The names `steady runbook KIND` takes: one per card kind (variants share their kind's
+/// name), then `steady`.
+pub fn card_names() -> Vec<&'static str> {
+    CARDS
+        .iter()
+        .filter(|c| c.variant.is_none())
+        .map(|c| c.name)
+        .chain([STEADY.name])
+        .collect()
+}
+
 pub fn find(name: &str) -> Option<&'static Card> {
     if name == STEADY.name {
         return Some(&STEADY);

@@ -108,7 +108,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct RunbookArgs {
-    /// The card to print: memory-drift, fd-exhaustion, goroutine-leak, thread-leak, allocator-fragmentation, deadline-drift or steady
+    /// The card to print (all of them when left out)
+    #[arg(value_parser = runbook_kinds(), value_name = "KIND")]
     pub kind: Option<String>,
 
     /// Fill the PID into the card's commands

@@ -12,6 +12,12 @@ pub fn parse_pid(text: &str) -> Result<i32, String> {
     }
 }
 
+/// The runbook cards by kind, so a misspelt one gets clap's "did you mean" and every shell
+/// completes them.
+pub fn runbook_kinds() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::analyze::runbook::card_names())
+}
+
 /// `90`, `90s`, `500ms`, `5m`, `1h30m`, `2h`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("`{text}` is not a duration; write e.g. 30s, 500ms, 5m or 1h30m");

@@ -8,6 +8,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
+use crate::commands::man_page;
 
 pub fn run(out: &Path) -> Result<()> {
     let completions = out.join("completions");
@@ -22,36 +23,96 @@ pub fn run(out: &Path) -> Result<()> {
         Shell::Elvish,
         Shell::PowerShell,
     ] {
-        let mut cmd = Cli::command();
+        let mut cmd = visible(&built());
         clap_complete::generate_to(shell, &mut cmd, "steady", &completions)
             .with_context(|| format!("writing {shell} completions"))?;
     }
-    let mut cmd = Cli::command();
-    // Building propagates global flags and the version into the subcommands' pages.
-    cmd.build();
-    write_man(&cmd, "steady", &man)?;
+    add_fish_positionals(&completions.join("steady.fish"))?;
+    let cmd = built();
+    write_man(&cmd, "steady", None, &man)?;
     write_sub_pages(&cmd, "steady", &man)
+}
+
+/// clap's fish generator completes the values of flags but not of positional arguments: the
+/// runbook kinds are added by hand. (Its elvish and PowerShell generators complete neither;
+/// bash and zsh complete both.)
+fn add_fish_positionals(path: &Path) -> Result<()> {
+    let mut text =
+        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.push_str(&format!(
+        "complete -c steady -n \"__fish_steady_using_subcommand runbook\" -f -a \"{}\"\n",
+        crate::analyze::runbook::card_names().join(" ")
+    ));
+    fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Built, so global flags and the version are in every subcommand.
+fn built() -> clap::Command {
+    let mut cmd = Cli::command();
+    cmd.build();
+    cmd
+}
+
+/// The command without its hidden subcommands and flags, which the shells' generators would
+/// otherwise offer (`generate`, `--proc-root`). clap has no way to drop a subcommand, so the
+/// tree is copied with only what a user should see.
+fn visible(cmd: &clap::Command) -> clap::Command {
+    // clap's `help` subcommand lists every subcommand again, hidden ones unmarked.
+    let hidden: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|s| s.is_hide_set())
+        .map(|s| s.get_name())
+        .collect();
+    copy_visible(cmd, &hidden)
+}
+
+fn copy_visible(cmd: &clap::Command, hidden: &[&str]) -> clap::Command {
+    let mut copy = clap::Command::new(cmd.get_name().to_string())
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true);
+    if let Some(about) = cmd.get_about() {
+        copy = copy.about(about.clone());
+    }
+    if let Some(about) = cmd.get_long_about() {
+        copy = copy.long_about(about.clone());
+    }
+    if let Some(bin) = cmd.get_bin_name() {
+        copy = copy.bin_name(bin.to_string());
+    }
+    if let Some(version) = cmd.get_version() {
+        copy = copy.version(version.to_string());
+    }
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        copy = copy.arg(arg.clone().global(false));
+    }
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && !hidden.contains(&s.get_name()))
+    {
+        copy = copy.subcommand(copy_visible(sub, hidden));
+    }
+    copy
 }
 
 /// One page per visible subcommand, nested ones too (`steady-heap-diff`). clap's own `help`
 /// subcommand gets none: `steady help fds` shows what `man steady-fds` does.
 fn write_sub_pages(cmd: &clap::Command, prefix: &str, dir: &Path) -> Result<()> {
+    let (_, exit) = man_page::split_exit_status(cmd);
     for sub in cmd
         .get_subcommands()
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
     {
         let name = format!("{prefix}-{}", sub.get_name());
-        write_man(&sub.clone().name(name.clone()), &name, dir)?;
+        write_man(&sub.clone().name(name.clone()), &name, exit.as_deref(), dir)?;
         write_sub_pages(sub, &name, dir)?;
     }
     Ok(())
 }
 
-fn write_man(cmd: &clap::Command, name: &str, dir: &Path) -> Result<()> {
+fn write_man(cmd: &clap::Command, name: &str, parent_exit: Option<&str>, dir: &Path) -> Result<()> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut buf)
-        .with_context(|| format!("rendering the man page {name}"))?;
+    man_page::render(cmd, name, parent_exit, &mut buf)?;
     let path = dir.join(format!("{name}.1"));
     fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))
 }

@@ -4,6 +4,7 @@ pub mod fds;
 pub mod generate;
 pub mod heap;
 pub mod limits;
+mod man_page;
 pub mod metrics;
 pub mod runbook;
 pub mod serve;

@@ -59,3 +59,42 @@ fn completions_and_man_pages_are_fresh() {
         ]
     );
 }
+
+#[test]
+fn completions_offer_what_a_user_may_type_and_nothing_hidden() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for name in files(&dir) {
+        let text = fs::read_to_string(dir.join(&name)).unwrap();
+        for hidden in ["proc-root", "generate"] {
+            assert!(
+                !text.contains(hidden),
+                "{name} offers the hidden `{hidden}`"
+            );
+        }
+        // clap's elvish and PowerShell generators complete subcommands and flags only.
+        if name.ends_with(".elv") || name.ends_with(".ps1") {
+            continue;
+        }
+        for value in ["fd-exhaustion", "allocator-fragmentation", "inuse_objects"] {
+            assert!(text.contains(value), "{name} does not complete `{value}`");
+        }
+    }
+}
+
+#[test]
+fn man_pages_have_synopsis_values_exit_status_examples_and_see_also() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    for name in files(&dir) {
+        let page = fs::read_to_string(dir.join(&name)).unwrap();
+        for section in [
+            ".SH SYNOPSIS",
+            ".SH \"EXIT STATUS\"",
+            ".SH EXAMPLES",
+            ".SH \"SEE ALSO\"",
+        ] {
+            assert!(page.contains(section), "{name} has no {section}");
+        }
+    }
+    let fds = fs::read_to_string(dir.join("steady-fds.1")).unwrap();
+    assert!(fds.contains("[\\fB\\-\\-over\\fR \\fIDURATION\\fR]"));
+}
