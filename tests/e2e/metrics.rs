@@ -2,13 +2,14 @@
 //! the Prometheus rules in deploy/prometheus/ unit-tested with `promtool test rules`.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::services::{free_port, Server};
 use crate::support::{stderr_of, steady, steady_command, steady_json, wait_until, Target};
 
 /// promtool, from Debian's `prometheus` package. Missing is a failure, with or without CI:
@@ -110,28 +111,6 @@ fn metrics_of_a_go_target_pass_promtool_and_match_fds() {
     // A dead PID is trouble, said on one line.
     let dead = steady(&["metrics", "999999999"]);
     assert_eq!(dead.status.code(), Some(2));
-}
-
-/// `steady serve`, killed by PID when the test ends, however it ends.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SAFETY: kill(2) on the PID of our own child, which we have not reaped yet.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// One request, the whole answer: (status, body).
