@@ -236,4 +236,33 @@ mod tests {
             ["steady", "stacks", "1", "--state", "locked to thread"]
         );
     }
+
+    #[test]
+    fn the_kubernetes_manifests_run_a_command_that_parses() {
+        for (name, manifest) in [
+            (
+                "steady-daemonset.yaml",
+                include_str!("../../deploy/kubernetes/steady-daemonset.yaml"),
+            ),
+            (
+                "steady-sidecar.yaml",
+                include_str!("../../deploy/kubernetes/steady-sidecar.yaml"),
+            ),
+        ] {
+            let line = manifest
+                .lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix("args: "))
+                .unwrap_or_else(|| panic!("{name}: no args line"));
+            // A flow sequence of double-quoted strings is a JSON array.
+            let args: Vec<String> = serde_json::from_str(line).expect(name);
+            let argv: Vec<&str> = ["steady"]
+                .into_iter()
+                .chain(args.iter().map(String::as_str))
+                .collect();
+            if let Err(err) = Cli::try_parse_from(&argv) {
+                panic!("{name}: `{}` does not parse: {err}", argv.join(" "));
+            }
+        }
+    }
 }
