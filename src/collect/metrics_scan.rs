@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use regex::Regex;
 
+use crate::analyze::census::FdCensus;
 use crate::analyze::drift::memory::marked_at_gc_end;
 use crate::analyze::metrics::Reading;
 use crate::analyze::policy::FdPolicy;
-use crate::collect::census_scan::take_census;
+use crate::collect::census_scan::take_censuses;
 use crate::collect::endpoint::{self, Endpoint};
 use crate::collect::facts::read_facts;
 use crate::collect::process::Target;
@@ -71,9 +72,9 @@ impl Watched {
         })
     }
 
-    fn read(&mut self, opts: &ReadOptions) -> Result<Reading> {
+    fn read(&mut self, opts: &ReadOptions, census: Result<FdCensus>) -> Result<Reading> {
+        let census = census?;
         let facts = read_facts(&self.target, Path::new(CGROUP_ROOT), None)?;
-        let census = take_census(&self.target, &FdPolicy::default())?;
         let mut sample = sample_proc(&self.target, census)?;
         let go_age_seconds = if facts.is_go {
             self.refresh_go(opts);
@@ -173,15 +174,35 @@ impl Watcher {
             Selection::Name(re) => (find_by_name(&self.opts.proc_root, re), false),
         };
         self.watched.retain(|pid, _| pids.contains(pid));
+        let mut refused: BTreeMap<i32, anyhow::Error> = BTreeMap::new();
+        for &pid in &pids {
+            if !self.watched.contains_key(&pid) {
+                match Watched::open(pid, &self.opts.proc_root) {
+                    Ok(w) => {
+                        self.watched.insert(pid, w);
+                    }
+                    Err(err) => {
+                        refused.insert(pid, err);
+                    }
+                }
+            }
+        }
+        // One census pass over every target, so targets that share a network namespace read
+        // its socket tables once between them.
+        let targets: Vec<&Target> = self.watched.values().map(|w| &w.target).collect();
+        let mut censuses: BTreeMap<i32, Result<FdCensus>> = self
+            .watched
+            .keys()
+            .copied()
+            .zip(take_censuses(&targets, &FdPolicy::default()))
+            .collect();
         let mut out = Vec::new();
         for pid in pids {
-            let read = match self.watched.get_mut(&pid) {
-                Some(w) => w.read(&self.opts),
-                None => Watched::open(pid, &self.opts.proc_root).and_then(|mut w| {
-                    let r = w.read(&self.opts);
-                    self.watched.insert(pid, w);
-                    r
-                }),
+            let read = match (self.watched.get_mut(&pid), censuses.remove(&pid)) {
+                (Some(w), Some(census)) => w.read(&self.opts, census),
+                _ => Err(refused
+                    .remove(&pid)
+                    .unwrap_or_else(|| anyhow::anyhow!("process {pid} was not read"))),
             };
             if let Err(err) = &read {
                 self.watched.remove(&pid);

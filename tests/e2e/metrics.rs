@@ -316,3 +316,56 @@ fn serve_with_name_follows_processes_that_start_and_exit() {
     );
     assert!(seen(second.pid));
 }
+
+/// The descriptors of `kind` for `pid`, from `steady_fds_by_kind`.
+fn by_kind(text: &str, pid: i32, kind: &str) -> Option<f64> {
+    let prefix = format!("steady_fds_by_kind{{pid=\"{pid}\",");
+    let label = format!("kind=\"{kind}\"");
+    text.lines()
+        .find(|l| l.starts_with(&prefix) && l.contains(&label))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn targets_sharing_a_network_namespace_get_their_own_sockets_from_one_read() {
+    // Two processes in this namespace, each with its own sockets: the tables are read once
+    // for both, and each still gets exactly the rows it holds.
+    let a = Target::spawn(
+        "fd_mix",
+        &["--tcp", "7", "--unix-pairs", "5", "--pipes", "3"],
+    );
+    let b = Target::spawn(
+        "fd_mix",
+        &["--tcp", "2", "--unix-pairs", "11", "--files", "4"],
+    );
+    let out = steady(&["metrics", &a.pid_arg(), &b.pid_arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for target in [&a, &b] {
+        #[derive(Debug, Deserialize)]
+        struct Kinds {
+            by_kind: std::collections::BTreeMap<String, u64>,
+        }
+        let (alone, _) = steady_json::<Kinds>(&["fds", &target.pid_arg()]);
+        for kind in ["tcp", "unix", "pipe", "file"] {
+            assert_eq!(
+                by_kind(&text, target.pid, kind),
+                Some(alone.by_kind[kind] as f64),
+                "PID {} {kind}: {text}",
+                target.pid
+            );
+        }
+    }
+    // Every socket was resolved through the shared read (none left unknown), and each got
+    // its own: 7 connections with both ends held plus the listener.
+    for target in [&a, &b] {
+        assert_eq!(
+            by_kind(&text, target.pid, "socket_other"),
+            Some(0.0),
+            "{text}"
+        );
+    }
+    assert_eq!(by_kind(&text, a.pid, "tcp"), Some(15.0), "{text}");
+    assert_eq!(by_kind(&text, b.pid, "tcp"), Some(5.0), "{text}");
+}
