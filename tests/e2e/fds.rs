@@ -100,6 +100,16 @@ const MIX: &[&str] = &[
     "60",
 ];
 
+/// A socket group: a listener and the connections dialled to it share the target text.
+fn socket_group<'a>(doc: &'a FdsDoc, target: &str, direction: &str) -> &'a Group {
+    doc.groups
+        .iter()
+        .find(|g| {
+            g.kind == "tcp" && g.target == target && g.direction.as_deref() == Some(direction)
+        })
+        .unwrap_or_else(|| panic!("no tcp {direction} group {target:?} in {:#?}", doc.groups))
+}
+
 fn group<'a>(doc: &'a FdsDoc, kind: &str, target: &str) -> &'a Group {
     doc.groups
         .iter()
@@ -164,7 +174,7 @@ fn fds_counts_a_known_mix_exactly() {
     assert_eq!(doc.groups_total, doc.groups.len());
 
     let port = target.port;
-    let outbound = group(&doc, "tcp", &format!("127.0.0.1:{port}"));
+    let outbound = socket_group(&doc, &format!("127.0.0.1:{port}"), "outbound");
     assert_eq!(
         (outbound.count, outbound.state.as_deref()),
         (5, Some("ESTABLISHED"))
@@ -175,7 +185,7 @@ fn fds_counts_a_known_mix_exactly() {
         (inbound.count, inbound.direction.as_deref()),
         (5, Some("inbound"))
     );
-    let listen = group(&doc, "tcp", &format!(":{port}"));
+    let listen = socket_group(&doc, &format!("127.0.0.1:{port}"), "listen");
     assert_eq!((listen.count, listen.state.as_deref()), (1, Some("LISTEN")));
 
     let pairs = group(&doc, "unix", "(unnamed)");
