@@ -44,9 +44,12 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
         'steady;fds' {
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
             [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read processes from this procfs root instead of /proc (a host /proc mounted in a pod, or a test tree)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

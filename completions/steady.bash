@@ -151,7 +151,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__fds)
-            opts="-h -V --top --over --json --color --timeout --proc-root --help --version"
+            opts="-h -V --top --over --list --kind --match --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,6 +162,14 @@ _steady() {
                     return 0
                     ;;
                 --over)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

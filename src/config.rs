@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::analyze::fd_list::RowFilter;
 use crate::analyze::heap::Granularity;
 use crate::analyze::heap::SampleFilter;
 use crate::analyze::policy::StacksPolicy;
@@ -60,6 +61,10 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             source: source(args.pid),
             top: args.top,
             over: args.over,
+            list: args.list.then(|| RowFilter {
+                kinds: args.kind.map(|k| k.0).unwrap_or_default(),
+                pattern: args.pattern,
+            }),
         }),
         Command::Limits(args) => Job::Limits(LimitsOptions {
             targets: match (args.name, args.pids) {

@@ -195,17 +195,13 @@ impl Census {
     pub fn add(&mut self, entry: FdEntry) {
         self.total += 1;
         let kind = kind_of(&entry.target, entry.path_type);
-        let key = match entry.target {
+        let key = match link_key(kind, entry.target) {
+            Ok(key) => key,
             // Counted by kind once the socket tables say what it is.
-            LinkTarget::Socket(inode) => {
+            Err(inode) => {
                 self.socket_inodes.push(inode);
                 return;
             }
-            LinkTarget::Path { path, .. } => GroupKey::plain(kind, path),
-            LinkTarget::Pipe(_) => GroupKey::plain(kind, "pipe"),
-            LinkTarget::Memfd(name) => GroupKey::plain(kind, format!("memfd:{name}")),
-            LinkTarget::Anon(name) => GroupKey::plain(kind, name),
-            LinkTarget::Other(text) => GroupKey::plain(kind, text),
         };
         self.by_kind[kind.index()] += 1;
         let pins = matches!(kind, FdKind::DeletedFile | FdKind::Memfd);
@@ -285,14 +281,7 @@ impl Census {
         }
         self.sockets[i].matched = true;
         let fds = u64::from(self.sockets[i].fds);
-        let key = match &row {
-            SocketRow::Inet(s) => inet_key(s, &self.listen_ports),
-            SocketRow::Unix(s) => unix_key(s),
-            SocketRow::Netlink(s) => {
-                GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
-            }
-            SocketRow::Other { label, .. } => GroupKey::plain(FdKind::SocketOther, label),
-        };
+        let key = socket_key(&row, &self.listen_ports);
         self.count_group(key, fds);
     }
 
@@ -309,11 +298,7 @@ impl Census {
             .map(|s| u64::from(s.fds))
             .sum();
         if unmatched > 0 {
-            let key = GroupKey::plain(
-                FdKind::SocketOther,
-                "socket (not in this namespace's socket tables)",
-            );
-            self.count_group(key, unmatched);
+            self.count_group(unlisted_socket_key(), unmatched);
         }
         FdCensus {
             total: self.total,
@@ -337,6 +322,41 @@ impl Census {
         self.by_kind[key.kind.index()] += fds;
         self.groups.entry(key).or_default().count += fds;
     }
+}
+
+/// The group of a descriptor that is not a socket, named from its link; a socket's inode
+/// when it is one (its name is in the socket tables). Shared with `fds --list`, so a row
+/// names its target as the census does.
+pub fn link_key(kind: FdKind, target: LinkTarget) -> Result<GroupKey, u64> {
+    Ok(match target {
+        LinkTarget::Socket(inode) => return Err(inode),
+        LinkTarget::Path { path, .. } => GroupKey::plain(kind, path),
+        LinkTarget::Pipe(_) => GroupKey::plain(kind, "pipe"),
+        LinkTarget::Memfd(name) => GroupKey::plain(kind, format!("memfd:{name}")),
+        LinkTarget::Anon(name) => GroupKey::plain(kind, name),
+        LinkTarget::Other(text) => GroupKey::plain(kind, text),
+    })
+}
+
+/// A socket's group, from its row in the namespace's tables and the ports listened on there.
+pub fn socket_key(row: &SocketRow, listen_ports: &HashSet<u16>) -> GroupKey {
+    match row {
+        SocketRow::Inet(s) => inet_key(s, listen_ports),
+        SocketRow::Unix(s) => unix_key(s),
+        SocketRow::Netlink(s) => {
+            GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
+        }
+        SocketRow::Other { label, .. } => GroupKey::plain(FdKind::SocketOther, label.clone()),
+    }
+}
+
+/// A socket inode that no table of the target's namespace lists (created after the tables
+/// were read, or a family steady does not read).
+pub fn unlisted_socket_key() -> GroupKey {
+    GroupKey::plain(
+        FdKind::SocketOther,
+        "socket (not in this namespace's socket tables)",
+    )
 }
 
 /// TCP: listeners by local address and port (`127.0.0.1:8080`, `[::]:80`: a service bound to

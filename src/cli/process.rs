@@ -15,7 +15,23 @@ pub struct FdsArgs {
     /// Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)
     #[arg(long, value_parser = parse_over, value_name = "DURATION")]
     pub over: Option<Duration>,
+
+    /// One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins
+    #[arg(long, conflicts_with = "over")]
+    pub list: bool,
+
+    /// With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)
+    #[arg(long, value_parser = parse_kinds, value_name = "KIND[,KIND…]", requires = "list")]
+    pub kind: Option<KindList>,
+
+    /// With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX
+    #[arg(long = "match", value_parser = parse_regex, value_name = "REGEX", requires = "list")]
+    pub pattern: Option<Regex>,
 }
+
+/// `tcp,pipe`: descriptor kinds as the census names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindList(pub Vec<FdKind>);
 
 #[derive(Debug, Args)]
 pub struct LimitsArgs {

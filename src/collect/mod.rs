@@ -7,6 +7,7 @@ pub mod contact;
 pub mod endpoint;
 pub mod exe;
 pub mod facts;
+pub mod fdinfo;
 pub mod fds;
 pub mod find;
 pub mod goroutines;
