@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;fds' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Every process whose command name or executable path matches REGEX (one report each)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
             [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)')

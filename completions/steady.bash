@@ -151,12 +151,16 @@ _steady() {
             return 0
             ;;
         steady__subcmd__fds)
-            opts="-h -V --top --over --list --kind --match --json --color --timeout --proc-root --help --version"
+            opts="-h -V --name --top --over --list --kind --match --json --color --timeout --proc-root --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --top)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;fds'= {
+            cand --name 'Every process whose command name or executable path matches REGEX (one report each)'
             cand --top 'Show this many groups (0 for all)'
             cand --over 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)'
             cand --kind 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)'

@@ -42,6 +42,7 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "metrics" -d 'Print on
 complete -c steady -n "__fish_steady_needs_command" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
 complete -c steady -n "__fish_steady_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packaging)'
 complete -c steady -n "__fish_steady_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand fds" -l name -d 'Every process whose command name or executable path matches REGEX (one report each)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l kind -d 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)' -r

@@ -4,9 +4,13 @@ use super::*;
 
 #[derive(Debug, Args)]
 pub struct FdsArgs {
-    /// Process ID of the target
-    #[arg(value_parser = parse_pid)]
-    pub pid: i32,
+    /// Process ID of the target, or several separated by commas (1,42,77): one report each
+    #[arg(value_parser = parse_pid_list, value_name = "PID[,PID…]", required_unless_present = "name", conflicts_with = "name")]
+    pub pids: Option<PidList>,
+
+    /// Every process whose command name or executable path matches REGEX (one report each)
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub name: Option<Regex>,
 
     /// Show this many groups (0 for all)
     #[arg(long, default_value_t = 15, value_name = "N")]

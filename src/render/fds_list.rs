@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use crate::analyze::census::Direction;
 use crate::analyze::fd_list::{flag_names, mode, FdRow};
-use crate::error::split_hint;
+use crate::render::error_json::TargetError;
 use crate::render::text::{self, paint, sanitize};
-use crate::render::{Style, SCHEMA_VERSION};
+use crate::render::Style;
 
 /// The heading of one process's rows.
 pub fn write_heading(
@@ -87,6 +87,28 @@ pub fn write_footer(shown: u64, total: u64, vanished: u64, out: &mut impl Write)
     writeln!(out, "  {line}")
 }
 
+/// A target that could not be listed, in place of its rows.
+pub fn write_error(pid: i32, line: &str, style: Style, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {}",
+        paint(&format!("PID {pid}"), 1, style.color),
+        sanitize(line)
+    )
+}
+
+/// Under several targets' rows.
+pub fn write_summary(listed: usize, failed: usize, out: &mut impl Write) -> io::Result<()> {
+    let mut line = format!(
+        "{} listed",
+        text::plural(listed as u64, "process", "processes")
+    );
+    if failed > 0 {
+        line.push_str(&format!(" · {failed} not readable"));
+    }
+    writeln!(out, "{line}")
+}
+
 /// One row on the wire. Field names are a contract with scripts: add, never rename.
 #[derive(Serialize)]
 struct RowJson<'a> {
@@ -107,21 +129,6 @@ struct RowJson<'a> {
     pinned_bytes: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct ErrorDoc<'a> {
-    schema_version: u32,
-    command: &'static str,
-    pid: i32,
-    error: ErrorBody<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    kind: &'a str,
-    message: &'a str,
-    hint: Option<&'a str>,
-}
-
 /// A JSON array written one element at a time.
 #[derive(Debug, Default)]
 pub struct JsonArray {
@@ -130,6 +137,10 @@ pub struct JsonArray {
 }
 
 impl JsonArray {
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
     pub fn begin(&mut self, out: &mut impl Write) -> io::Result<()> {
         self.started = true;
         write!(out, "[")
@@ -164,21 +175,8 @@ impl JsonArray {
         line: &str,
         out: &mut impl Write,
     ) -> io::Result<()> {
-        let (message, hint) = split_hint(line);
         self.separate(out)?;
-        serde_json::to_writer(
-            &mut *out,
-            &ErrorDoc {
-                schema_version: SCHEMA_VERSION,
-                command: "fds",
-                pid,
-                error: ErrorBody {
-                    kind,
-                    message,
-                    hint,
-                },
-            },
-        )?;
+        serde_json::to_writer(&mut *out, &TargetError::new("fds", pid, kind, line))?;
         Ok(())
     }
 
