@@ -14,6 +14,7 @@ pub mod goroutines;
 pub mod http;
 pub mod interrupt;
 pub mod limits;
+pub mod list_scan;
 pub mod memory;
 pub mod metrics_scan;
 pub mod net;

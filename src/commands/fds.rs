@@ -8,16 +8,15 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::analyze::census::FdCensus;
-use crate::analyze::fd_list::{add_fdinfo, build_row, RowFilter, SocketIndex};
+use crate::analyze::fd_list::RowFilter;
 use crate::analyze::fds::{build_report, summarize, FdReport, ReportInput};
 use crate::analyze::policy::FdPolicy;
 use crate::collect::census_scan::take_census;
 use crate::collect::process::Target;
-use crate::collect::{clock, fdinfo, fds, limits, net};
+use crate::collect::{clock, limits, list_scan};
 use crate::commands::targets::{self, Read, Targets};
 use crate::commands::Output;
 use crate::exit::Outcome;
-use crate::model::socket::AllRows;
 use crate::render::fds_json::Entry;
 use crate::render::fds_list::{self, JsonArray};
 use crate::render::progress::WaitBar;
@@ -32,9 +31,6 @@ pub struct FdsOptions {
     /// `--list`, with its filters: one row per descriptor instead of the census.
     pub list: Option<RowFilter>,
 }
-
-/// Descriptors read between two checks that stdout still takes rows.
-const LIST_CHUNK: usize = 512;
 
 pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
     let policy = FdPolicy::default();
@@ -229,9 +225,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Streams one process's rows: the socket tables first (a row is named when it is printed),
-/// then each descriptor's link and fdinfo, a slice at a time, so memory follows the socket
-/// tables and one slice, not the number of descriptors.
+/// Streams one process's rows as the scan hands them on.
 fn list(
     target: &Target,
     filter: &RowFilter,
@@ -239,45 +233,27 @@ fn list(
     json: &mut JsonArray,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut rows = AllRows::default();
-    net::read_socket_tables(target, &mut rows)?;
-    let sockets = SocketIndex::new(rows.0);
-    let listing = fds::list_fds(target)?;
-    let info = fdinfo::open_fdinfo_dir(target)?;
     if !output.json {
         fds_list::write_heading(target.pid, target.comm().as_deref(), output.style, out)?;
     }
-    let (mut shown, mut vanished) = (0u64, 0u64);
-    let mut entries = Vec::with_capacity(LIST_CHUNK);
-    for chunk in listing.fds.chunks(LIST_CHUNK) {
-        vanished += fds::read_fds(target, listing.dir(), chunk, |e| entries.push(e))?.vanished;
-        for entry in entries.drain(..) {
-            let mut row = build_row(entry, &sockets);
-            // Every filter is decided by the link: fdinfo is read only for rows kept.
-            if !filter.keeps(&row) {
-                continue;
-            }
-            match info.read(target, row.fd)? {
-                Some(fdinfo) => add_fdinfo(&mut row, fdinfo),
-                // Closed mid-scan: skipped, as the census skips it.
-                None => {
-                    vanished += 1;
-                    continue;
-                }
-            }
-            shown += 1;
-            if output.json {
-                json.row(target.pid, &row, out)?;
-            } else {
-                fds_list::write_row(&row, out)?;
-            }
+    let mut shown = 0u64;
+    let stats = list_scan::scan_rows(target, filter, |row| {
+        shown += 1;
+        if output.json {
+            json.row(target.pid, row, out)?;
+        } else {
+            fds_list::write_row(row, out)?;
         }
-    }
-    target.ensure_alive()?;
+        Ok(())
+    })?;
     if !output.json {
-        let total = listing.fds.len() as u64 - vanished;
         let filtered = !filter.kinds.is_empty() || filter.pattern.is_some();
-        fds_list::write_footer(shown, if filtered { total } else { shown }, vanished, out)?;
+        let total = if filtered {
+            stats.listed - stats.vanished
+        } else {
+            shown
+        };
+        fds_list::write_footer(shown, total, stats.vanished, out)?;
     }
     Ok(())
 }

@@ -309,3 +309,49 @@ fn compare_with_lsfd(pid: i32, rows: &[Row]) {
         assert_eq!(kind, want, "fd {fd}: lsfd says {ty} {name}");
     }
 }
+
+/// Past a thousand descriptors the rows are read on two threads: still every descriptor,
+/// once, in order, each kind as many as the census counts.
+#[test]
+fn fds_list_of_a_large_table_is_complete_and_in_order() {
+    let target = crate::support::Target::spawn(
+        "fd_mix",
+        &[
+            "--tcp",
+            "300",
+            "--pipes",
+            "400",
+            "--unix-pairs",
+            "300",
+            "--files",
+            "300",
+            "--eventfds",
+            "300",
+            "--lifetime",
+            "60",
+        ],
+    );
+    let pid = target.pid_arg();
+    let (census, _): (serde_json::Value, i32) = steady_json(&["fds", &pid]);
+    let (rows, code): (Vec<Row>, i32) = steady_json(&["fds", &pid, "--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(rows.len() as u64, census["total"].as_u64().unwrap());
+    assert!(rows.len() > 2500, "{}", rows.len());
+    assert!(
+        rows.windows(2).all(|w| w[0].fd < w[1].fd),
+        "ascending, no repeats"
+    );
+    let listed: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+        .collect::<std::collections::BTreeSet<i32>>()
+        .into_iter()
+        .collect();
+    let ours: Vec<i32> = rows.iter().map(|r| r.fd).collect();
+    assert_eq!(ours, listed);
+    for (kind, n) in census["by_kind"].as_object().unwrap() {
+        let got = rows.iter().filter(|r| &r.kind == kind).count() as u64;
+        assert_eq!(got, n.as_u64().unwrap(), "{kind}");
+    }
+    assert!(rows.iter().all(|r| r.flags.is_some() && r.pos.is_some()));
+}
