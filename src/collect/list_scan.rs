@@ -169,3 +169,66 @@ fn hand_on_in_order(
     }
     Ok(vanished)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::fd_list::build_row;
+    use crate::model::fd::{FdEntry, LinkTarget, PathType};
+
+    fn rows(fds: &[i32]) -> Vec<FdRow> {
+        fds.iter()
+            .map(|&fd| {
+                let entry = FdEntry {
+                    fd,
+                    target: LinkTarget::Pipe(1),
+                    path_type: PathType::Unknown,
+                    allocated_bytes: 0,
+                    file_id: None,
+                };
+                build_row(entry, &SocketIndex::default())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn slices_arriving_out_of_order_are_handed_on_in_order() {
+        let (tx, rx) = mpsc::sync_channel(8);
+        tx.send((2, Ok((rows(&[5]), 0)))).unwrap();
+        tx.send((0, Ok((rows(&[0, 1]), 1)))).unwrap();
+        tx.send((1, Ok((rows(&[3]), 2)))).unwrap();
+        drop(tx);
+        let handed_on = AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        let vanished = hand_on_in_order(&rx, &handed_on, &mut |r: &FdRow| {
+            seen.push(r.fd);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, [0, 1, 3, 5]);
+        assert_eq!(vanished, 3);
+        assert_eq!(handed_on.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn a_failed_slice_ends_the_scan() {
+        let (tx, rx) = mpsc::sync_channel(8);
+        tx.send((0, Ok((rows(&[0]), 0)))).unwrap();
+        tx.send((
+            1,
+            Err(CollectError::ProcessGone {
+                pid: 7,
+                zombie_parent: None,
+            }),
+        ))
+        .unwrap();
+        drop(tx);
+        let mut seen = Vec::new();
+        let result = hand_on_in_order(&rx, &AtomicUsize::new(0), &mut |r: &FdRow| {
+            seen.push(r.fd);
+            Ok(())
+        });
+        assert!(result.is_err());
+        assert_eq!(seen, [0]);
+    }
+}

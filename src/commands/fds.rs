@@ -188,8 +188,9 @@ fn run_list(
             Ok(()) => listed += 1,
             Err(err) if opts.targets.by_name() && targets::exited(&err) => {}
             Err(err) if is_broken_pipe(&err) => return Err(err),
-            // One target, nothing written yet: the plain error, as every command gives it.
-            Err(err) if !several && !json.started() => return Err(err),
+            // One target: the plain error, as every command gives it, unless a JSON array
+            // is already open (it is closed with the error in it, so stdout stays JSON).
+            Err(err) if !(several || output.json && json.started()) => return Err(err),
             Err(err) => {
                 let line = targets::one_line(&err);
                 let kind = crate::error::kind_of(&err);
