@@ -178,12 +178,12 @@ fn run_list(
     let mut json = JsonArray::default();
     let (mut listed, mut failed) = (0usize, Vec::new());
     for &pid in &pids {
-        if !output.json && listed + failed.len() > 0 {
-            writeln!(out)?;
-        }
+        // A blank line between processes, written with the next one's first line: a process
+        // found by name that has exited writes nothing.
+        let separate = !output.json && listed + failed.len() > 0;
         let result = Target::open(pid, &opts.proc_root)
             .map_err(anyhow::Error::from)
-            .and_then(|target| list(&target, filter, output, &mut json, out));
+            .and_then(|target| list(&target, filter, output, separate, &mut json, out));
         match result {
             Ok(()) => listed += 1,
             Err(err) if opts.targets.by_name() && targets::exited(&err) => {}
@@ -197,6 +197,9 @@ fn run_list(
                 if output.json {
                     json.error(pid, kind, &line, out)?;
                 } else {
+                    if separate {
+                        writeln!(out)?;
+                    }
                     fds_list::write_error(pid, &line, output.style, out)?;
                 }
                 failed.push((pid, line, kind));
@@ -231,14 +234,30 @@ fn list(
     target: &Target,
     filter: &RowFilter,
     output: &Output,
+    separate: bool,
     json: &mut JsonArray,
     out: &mut impl Write,
 ) -> Result<()> {
-    if !output.json {
-        fds_list::write_heading(target.pid, target.comm().as_deref(), output.style, out)?;
-    }
+    // The heading waits for the first row (or the end of an empty scan), so a process that
+    // cannot be read at all is one line, not a heading and an error.
+    let mut headed = output.json;
+    let heading = |out: &mut dyn Write| -> std::io::Result<()> {
+        if separate {
+            writeln!(out)?;
+        }
+        fds_list::write_heading(
+            target.pid,
+            target.comm().as_deref(),
+            output.style,
+            &mut *out,
+        )
+    };
     let mut shown = 0u64;
     let stats = list_scan::scan_rows(target, filter, |row| {
+        if !headed {
+            heading(&mut *out)?;
+            headed = true;
+        }
         shown += 1;
         if output.json {
             json.row(target.pid, row, out)?;
@@ -247,6 +266,9 @@ fn list(
         }
         Ok(())
     })?;
+    if !headed {
+        heading(&mut *out)?;
+    }
     if !output.json {
         let filtered = !filter.kinds.is_empty() || filter.pattern.is_some();
         let total = if filtered {

@@ -17,7 +17,7 @@ pub fn write_heading(
     pid: i32,
     comm: Option<&str>,
     style: Style,
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
 ) -> io::Result<()> {
     writeln!(
         out,
