@@ -3,8 +3,9 @@
 # a compiled readdir+readlink loop plus one read of the socket tables (the floor), on live
 # targets with 1,000, 10,000 and 19,000 descriptors of mixed kinds, then on a synthetic
 # /proc tree of 1,000,000 descriptors (steady's hidden --proc-root). Prints ratios measured in
-# this run. Needs hyperfine and /usr/bin/time (Debian: apt-get install hyperfine time);
-# writes bench/out/fds-SIZE.txt and fds.ratios.
+# this run, and `fds --list` (one row per descriptor) against the grouped census (goal <= 1.5).
+# Needs hyperfine and /usr/bin/time (Debian: apt-get install hyperfine time); writes
+# bench/out/fds-SIZE.txt and fds.ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in hyperfine /usr/bin/time lsof lsfd python3; do
@@ -60,6 +61,11 @@ for other, goal in (("lsof", 5), ("lsfd", 5), ("one_liner", 2)):
         ratios.write(f"fds {size} descriptors vs {label}|{s:.4f}|{rows[other][0]:.4f}|<= {1 / goal:.2f}\n")
         r = rows[other][0] / s
         print(f"  {other} / steady = {r:.1f}x (goal >= {goal}x): {'PASS' if r >= goal else 'MISS'}")
+if "steady_list" in rows:
+    # One row per descriptor (fdinfo read for each) against the grouped census of the same run.
+    l = rows["steady_list"][0]
+    ratios.write(f"fds --list {size} descriptors vs grouped census|{l:.4f}|{s:.4f}|<= 1.5\n")
+    print(f"  steady --list / steady (grouped) = {l/s:.2f} (goal <= 1.5): {'PASS' if l/s <= 1.5 else 'MISS'}")
 kib = rows["steady"][1]
 limit = 8 if int(size.replace(',', '')) <= 19000 else 64
 print(f"  steady peak RSS {kib/1024:.1f} MiB (goal < {limit} MiB): {'PASS' if kib/1024 < limit else 'MISS'}")
@@ -78,6 +84,7 @@ for size in 1000 10000 19000; do
     echo "target: PID $pid with $(ls /proc/"$pid"/fd | wc -l) descriptors"
     {
         measure steady "$steady fds $pid --json --top 0"
+        measure steady_list "$steady fds $pid --list --json"
         measure floor_readlink "$floor /proc $pid"
         measure floor_tables "cat /proc/$pid/net/tcp /proc/$pid/net/tcp6 /proc/$pid/net/udp /proc/$pid/net/udp6 /proc/$pid/net/unix /proc/$pid/net/netlink"
         measure lsof "lsof -n -P -p $pid"

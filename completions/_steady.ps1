@@ -40,10 +40,14 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;fds' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Every process whose command name or executable path matches REGEX (one report each)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show this many groups (0 for all)')
             [CompletionResult]::new('--over', '--over', [CompletionResultType]::ParameterName, 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -36,10 +36,14 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'steady;fds'= {
+            cand --name 'Every process whose command name or executable path matches REGEX (one report each)'
             cand --top 'Show this many groups (0 for all)'
             cand --over 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)'
+            cand --kind 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)'
+            cand --match 'With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
+            cand --list 'One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -40,12 +40,16 @@ complete -c steady -n "__fish_steady_needs_command" -f -a "runbook" -d 'Print th
 complete -c steady -n "__fish_steady_needs_command" -f -a "metrics" -d 'Print one Prometheus/OpenMetrics exposition of the targets\' state now (for node_exporter\'s textfile collector)'
 complete -c steady -n "__fish_steady_needs_command" -f -a "serve" -d 'Serve the `metrics` exposition on GET /metrics for Prometheus, re-reading the targets on every scrape'
 complete -c steady -n "__fish_steady_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c steady -n "__fish_steady_using_subcommand fds" -l name -d 'Every process whose command name or executable path matches REGEX (one report each)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l top -d 'Show this many groups (0 for all)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l over -d 'Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)' -r
+complete -c steady -n "__fish_steady_using_subcommand fds" -l kind -d 'With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)' -r
+complete -c steady -n "__fish_steady_using_subcommand fds" -l match -d 'With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l color -d 'Colour the tables: auto colours only on a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand fds" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
+complete -c steady -n "__fish_steady_using_subcommand fds" -l list -d 'One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s V -l version -d 'Print version'

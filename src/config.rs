@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::analyze::fd_list::RowFilter;
 use crate::analyze::heap::Granularity;
 use crate::analyze::heap::SampleFilter;
 use crate::analyze::policy::StacksPolicy;
@@ -17,12 +18,13 @@ use crate::collect::metrics_scan::{ReadOptions, Selection};
 use crate::collect::snapshot::FetchOptions;
 use crate::commands::fds::FdsOptions;
 use crate::commands::heap::{HeapOptions, HeapRequest, ViewOptions};
-use crate::commands::limits::{LimitsOptions, Targets};
+use crate::commands::limits::LimitsOptions;
 use crate::commands::metrics::MetricsOptions;
 use crate::commands::serve::ServeOptions;
 use crate::commands::stacks::{StacksOptions, Which};
+use crate::commands::targets::Targets;
 use crate::commands::triage::TriageOptions;
-use crate::commands::{Output, ProcSource};
+use crate::commands::Output;
 use crate::render::Style;
 
 /// What to run, fully decided.
@@ -51,24 +53,19 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
             color: use_color(global.color),
         },
     };
-    let source = |pid| ProcSource {
-        pid,
-        proc_root: global.proc_root.clone(),
-    };
     let job = match cli.command {
         Command::Fds(args) => Job::Fds(FdsOptions {
-            source: source(args.pid),
+            targets: Targets::from_args(args.name, args.pids.map(|l| (l.pids, l.is_list))),
+            proc_root: global.proc_root.clone(),
             top: args.top,
             over: args.over,
+            list: args.list.then(|| RowFilter {
+                kinds: args.kind.map(|k| k.0).unwrap_or_default(),
+                pattern: args.pattern,
+            }),
         }),
         Command::Limits(args) => Job::Limits(LimitsOptions {
-            targets: match (args.name, args.pids) {
-                (Some(pattern), _) => Targets::Name(pattern),
-                (None, Some(list)) if list.is_list => Targets::Pids(list.pids),
-                (None, Some(list)) => Targets::One(list.pids[0]),
-                // clap requires one of the two.
-                (None, None) => Targets::Pids(Vec::new()),
-            },
+            targets: Targets::from_args(args.name, args.pids.map(|l| (l.pids, l.is_list))),
             proc_root: global.proc_root.clone(),
             all: args.all,
             set: args.set_nofile.into_iter().chain(args.set).collect(),

@@ -1,6 +1,6 @@
 //! The other /proc and cgroup text steady reads about a target: fd link targets, task
 //! syscall and kernel stack, status, stat, limits (procfs parses those three), cgroup and
-//! cpu.max, GOMEMLIMIT from the environment. Every parser sees every input.
+//! cpu.max, GOMEMLIMIT from the environment, fdinfo. Every parser sees every input.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,7 +8,9 @@ use procfs::process::{Limits, Stat, Status};
 use procfs::FromRead;
 use steady::collect::facts::parse_go_bytes;
 use steady::parse::cgroup::{parse_cgroup, parse_cpu_max};
+use steady::analyze::fd_list::{flag_names, mode};
 use steady::parse::fd_link::parse_link;
+use steady::parse::fdinfo::parse_fdinfo;
 use steady::parse::syscall::{parse_kernel_stack, parse_syscall, syscall_name};
 
 fuzz_target!(|data: &[u8]| {
@@ -26,6 +28,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = (entry.is_unified(), entry.has_controller("memory"));
     }
     let _ = parse_cpu_max(&text);
+    if let Some(flags) = parse_fdinfo(&text).flags {
+        let _ = (flag_names(flags), mode(flags));
+    }
     let _ = Status::from_read(data);
     if kernel_stat_shape(&text) {
         let _ = Stat::from_read(data);

@@ -195,17 +195,13 @@ impl Census {
     pub fn add(&mut self, entry: FdEntry) {
         self.total += 1;
         let kind = kind_of(&entry.target, entry.path_type);
-        let key = match entry.target {
+        let key = match link_key(kind, entry.target) {
+            Ok(key) => key,
             // Counted by kind once the socket tables say what it is.
-            LinkTarget::Socket(inode) => {
+            Err(inode) => {
                 self.socket_inodes.push(inode);
                 return;
             }
-            LinkTarget::Path { path, .. } => GroupKey::plain(kind, path),
-            LinkTarget::Pipe(_) => GroupKey::plain(kind, "pipe"),
-            LinkTarget::Memfd(name) => GroupKey::plain(kind, format!("memfd:{name}")),
-            LinkTarget::Anon(name) => GroupKey::plain(kind, name),
-            LinkTarget::Other(text) => GroupKey::plain(kind, text),
         };
         self.by_kind[kind.index()] += 1;
         let pins = matches!(kind, FdKind::DeletedFile | FdKind::Memfd);
@@ -285,14 +281,7 @@ impl Census {
         }
         self.sockets[i].matched = true;
         let fds = u64::from(self.sockets[i].fds);
-        let key = match &row {
-            SocketRow::Inet(s) => inet_key(s, &self.listen_ports),
-            SocketRow::Unix(s) => unix_key(s),
-            SocketRow::Netlink(s) => {
-                GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
-            }
-            SocketRow::Other { label, .. } => GroupKey::plain(FdKind::SocketOther, label),
-        };
+        let key = socket_key(&row, &self.listen_ports);
         self.count_group(key, fds);
     }
 
@@ -309,11 +298,7 @@ impl Census {
             .map(|s| u64::from(s.fds))
             .sum();
         if unmatched > 0 {
-            let key = GroupKey::plain(
-                FdKind::SocketOther,
-                "socket (not in this namespace's socket tables)",
-            );
-            self.count_group(key, unmatched);
+            self.count_group(unlisted_socket_key(), unmatched);
         }
         FdCensus {
             total: self.total,
@@ -339,8 +324,49 @@ impl Census {
     }
 }
 
-/// TCP: listeners by local port, accepted connections by (state, local port, peer address),
-/// outbound ones by (state, remote endpoint). UDP: bound by local port, connected by remote.
+/// The group of a descriptor that is not a socket, named from its link; a socket's inode
+/// when it is one (its name is in the socket tables). Shared with `fds --list`, so a row
+/// names its target as the census does.
+pub fn link_key(kind: FdKind, target: LinkTarget) -> Result<GroupKey, u64> {
+    Ok(match target {
+        LinkTarget::Socket(inode) => return Err(inode),
+        LinkTarget::Path { path, .. } => GroupKey::plain(kind, path),
+        LinkTarget::Pipe(_) => GroupKey::plain(kind, "pipe"),
+        LinkTarget::Memfd(name) => GroupKey::plain(kind, format!("memfd:{name}")),
+        LinkTarget::Anon(name) => GroupKey::plain(kind, name),
+        LinkTarget::Other(text) => GroupKey::plain(kind, text),
+    })
+}
+
+/// A socket's group, from its row in the namespace's tables and the ports listened on there.
+pub fn socket_key(row: &SocketRow, listen_ports: &HashSet<u16>) -> GroupKey {
+    match row {
+        SocketRow::Inet(s) => inet_key(s, listen_ports),
+        SocketRow::Unix(s) => unix_key(s),
+        SocketRow::Netlink(s) => {
+            GroupKey::plain(FdKind::Netlink, netlink_protocol_name(s.protocol))
+        }
+        SocketRow::Other { label, .. } => GroupKey::plain(FdKind::SocketOther, label.clone()),
+    }
+}
+
+/// A socket inode that no table of the target's namespace lists (created after the tables
+/// were read, or a family steady does not read).
+pub fn unlisted_socket_key() -> GroupKey {
+    GroupKey::plain(
+        FdKind::SocketOther,
+        "socket (not in this namespace's socket tables)",
+    )
+}
+
+/// TCP: listeners by local address and port (`127.0.0.1:8080`, `[::]:80`: a service bound to
+/// loopback only is a different answer from one open to the world), accepted connections by
+/// (state, local port, peer address), outbound ones by (state, remote endpoint). UDP: bound by
+/// local address, connected by remote.
+///
+/// Accepted connections keep `peer -> :port` without the local address: a wildcard listener
+/// accepts on every address of the host, and one pile-up on one port should stay one group.
+/// Triage samples, runbooks and older recordings read that form (`sample_label`).
 fn inet_key(s: &InetSocket, listen_ports: &HashSet<u16>) -> GroupKey {
     let (kind, state) = match s.proto {
         InetProto::Tcp => (FdKind::Tcp, s.state.name()),
@@ -350,9 +376,9 @@ fn inet_key(s: &InetSocket, listen_ports: &HashSet<u16>) -> GroupKey {
         InetProto::Udp => (FdKind::Udp, "UNCONN".to_string()),
     };
     let (direction, target) = match (s.proto, s.state) {
-        (InetProto::Tcp, TcpState::Listen) => (Direction::Listen, format!(":{}", s.local.port())),
+        (InetProto::Tcp, TcpState::Listen) => (Direction::Listen, s.local.to_string()),
         (InetProto::Udp, state) if state != TcpState::Established => {
-            (Direction::Listen, format!(":{}", s.local.port()))
+            (Direction::Listen, s.local.to_string())
         }
         (InetProto::Tcp, _) if listen_ports.contains(&s.local.port()) => (
             Direction::Inbound,
@@ -511,13 +537,47 @@ mod tests {
             (inbound.count, inbound.key.direction),
             (2, Some(Direction::Inbound))
         );
-        let listen = find(&done, FdKind::Tcp, ":8080");
+        let listen = find(&done, FdKind::Tcp, "0.0.0.0:8080");
         assert_eq!(listen.key.direction, Some(Direction::Listen));
         assert_eq!(find(&done, FdKind::Netlink, "route").count, 1);
         assert!(
-            done.groups.iter().all(|g| g.key.target != ":9090"),
+            done.groups.iter().all(|g| !g.key.target.ends_with(":9090")),
             "not ours"
         );
+    }
+
+    #[test]
+    fn listeners_keep_their_address() {
+        let mut census = Census::new(4);
+        for (fd, inode) in [(3, 200), (4, 201), (5, 202), (6, 203)] {
+            census.add(entry(fd, LinkTarget::Socket(inode)));
+        }
+        census.end_fd_scan();
+        census.add_socket_row(tcp(200, TcpState::Listen, "[::]:80", "[::]:0"));
+        census.add_socket_row(tcp(201, TcpState::Listen, "127.0.0.1:45381", "0.0.0.0:0"));
+        census.add_socket_row(SocketRow::Inet(InetSocket {
+            proto: InetProto::Udp,
+            inode: 202,
+            state: TcpState::Close,
+            local: "0.0.0.0:8080".parse().unwrap(),
+            remote: "0.0.0.0:0".parse().unwrap(),
+        }));
+        // Accepted on the v6 wildcard listener: still grouped by port alone.
+        census.add_socket_row(tcp(203, TcpState::Established, "[::1]:80", "[::1]:50000"));
+        let done = census.finish(0);
+        for (kind, target) in [
+            (FdKind::Tcp, "[::]:80"),
+            (FdKind::Tcp, "127.0.0.1:45381"),
+            (FdKind::Udp, "0.0.0.0:8080"),
+        ] {
+            assert_eq!(
+                find(&done, kind, target).key.direction,
+                Some(Direction::Listen)
+            );
+        }
+        let inbound = find(&done, FdKind::Tcp, "::1 -> :80");
+        assert_eq!(inbound.key.direction, Some(Direction::Inbound));
+        assert_eq!(sample_label(&inbound.key), "tcp ESTABLISHED :80 <- peers");
     }
 
     #[test]
@@ -539,8 +599,8 @@ mod tests {
         let outbound = sample_label(&key("10.0.3.7:5432", "ESTABLISHED", Direction::Outbound));
         assert_eq!(outbound, "tcp ESTABLISHED -> 10.0.3.7:5432");
         assert_eq!(
-            sample_label(&key(":8080", "LISTEN", Direction::Listen)),
-            "tcp LISTEN :8080"
+            sample_label(&key("127.0.0.1:8080", "LISTEN", Direction::Listen)),
+            "tcp LISTEN 127.0.0.1:8080"
         );
         assert_eq!(
             sample_label(&GroupKey::plain(FdKind::Pipe, "pipe")),
@@ -710,9 +770,9 @@ mod recorded {
             ("(unnamed)", "CONNECTED", 4),
             ("/tmp/mix/fd_mix.sock", "LISTEN", 1),
             ("127.0.0.1 -> :45153", "ESTABLISHED", 3),
+            ("127.0.0.1:36257", "UNCONN", 1),
             ("127.0.0.1:45153", "ESTABLISHED", 3),
-            (":36257", "UNCONN", 1),
-            (":45153", "LISTEN", 1),
+            ("127.0.0.1:45153", "LISTEN", 1),
         ];
         let want: Vec<(String, String, u64)> = want
             .iter()

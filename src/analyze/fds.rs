@@ -255,6 +255,31 @@ fn parent_dir(path: &str) -> Option<&str> {
     Some(if cut == 0 { "/" } else { &path[..cut] })
 }
 
+/// The line under several processes' reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdsSummary {
+    pub processes: usize,
+    pub with_findings: usize,
+    /// The process nearest its soft limit: PID, comm, percent used.
+    pub fullest: Option<(i32, Option<String>, f64)>,
+}
+
+pub fn summarize(reports: &[&FdReport]) -> FdsSummary {
+    let mut fullest: Option<(i32, Option<String>, f64)> = None;
+    for r in reports {
+        if let Some(u) = r.usage_percent {
+            if fullest.as_ref().is_none_or(|f| u > f.2) {
+                fullest = Some((r.pid, r.comm.clone(), u));
+            }
+        }
+    }
+    FdsSummary {
+        processes: reports.len(),
+        with_findings: reports.iter().filter(|r| !r.findings.is_empty()).count(),
+        fullest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 pub mod census;
 pub mod drift;
+pub mod fd_list;
 pub mod fds;
 pub mod gc_window;
 pub mod heap;

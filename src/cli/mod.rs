@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
 
 use crate::analyze::limits::{LimitRequest, Spelling, Wanted};
+use crate::model::fd::FdKind;
 use crate::model::limits::Resource;
 
 mod drift;

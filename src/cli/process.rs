@@ -4,9 +4,13 @@ use super::*;
 
 #[derive(Debug, Args)]
 pub struct FdsArgs {
-    /// Process ID of the target
-    #[arg(value_parser = parse_pid)]
-    pub pid: i32,
+    /// Process ID of the target, or several separated by commas (1,42,77): one report each
+    #[arg(value_parser = parse_pid_list, value_name = "PID[,PID…]", required_unless_present = "name", conflicts_with = "name")]
+    pub pids: Option<PidList>,
+
+    /// Every process whose command name or executable path matches REGEX (one report each)
+    #[arg(long, value_parser = parse_regex, value_name = "REGEX")]
+    pub name: Option<Regex>,
 
     /// Show this many groups (0 for all)
     #[arg(long, default_value_t = 15, value_name = "N")]
@@ -15,7 +19,23 @@ pub struct FdsArgs {
     /// Scan twice, this long apart, and show growth per group (e.g. 30s, 5m; at least 1s)
     #[arg(long, value_parser = parse_over, value_name = "DURATION")]
     pub over: Option<Duration>,
+
+    /// One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins
+    #[arg(long, conflicts_with = "over")]
+    pub list: bool,
+
+    /// With --list: only descriptors of these kinds, comma-separated (tcp,pipe; the names of the KIND column)
+    #[arg(long, value_parser = parse_kinds, value_name = "KIND[,KIND…]", requires = "list")]
+    pub kind: Option<KindList>,
+
+    /// With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX
+    #[arg(long = "match", value_parser = parse_regex, value_name = "REGEX", requires = "list")]
+    pub pattern: Option<Regex>,
 }
+
+/// `tcp,pipe`: descriptor kinds as the census names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindList(pub Vec<FdKind>);
 
 #[derive(Debug, Args)]
 pub struct LimitsArgs {

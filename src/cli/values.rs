@@ -150,6 +150,30 @@ pub fn parse_set(text: &str) -> Result<LimitRequest, String> {
     })
 }
 
+/// `--kind tcp,pipe`.
+pub fn parse_kinds(text: &str) -> Result<KindList, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|name| {
+            FdKind::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = FdKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "`{name}` is not a descriptor kind; use one of {}",
+                    names.join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|kinds| {
+            if kinds.is_empty() {
+                Err("--kind needs at least one kind, e.g. tcp,pipe".to_string())
+            } else {
+                Ok(KindList(kinds))
+            }
+        })
+}
+
 pub fn parse_pid_list(text: &str) -> Result<PidList, String> {
     // `42,` is a list of one: a report as a list, for a script that joins PIDs with commas.
     let pids = text

@@ -4,31 +4,20 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
-use regex::Regex;
 
 use crate::analyze::limits::{
     plan_limit, summarize, LimitChange, LimitRequest, LimitsReport, SetContext, Usage,
 };
 use crate::analyze::policy::FdPolicy;
 use crate::collect::caps::{effective_uid, has_capability, CAP_SYS_RESOURCE};
+use crate::collect::limits;
 use crate::collect::process::Target;
-use crate::collect::{find, limits};
+use crate::commands::targets::{self, Read, Targets};
 use crate::commands::{Output, ProcSource};
 use crate::error::{CollectError, SetLimitError, UsageError};
 use crate::exit::Outcome;
 use crate::model::limits::Resource;
 use crate::render::{limits_json, limits_table};
-
-/// Which processes to read.
-#[derive(Debug, Clone)]
-pub enum Targets {
-    /// One PID: one document.
-    One(i32),
-    /// `1,42,77`: one document per PID, as a list.
-    Pids(Vec<i32>),
-    /// `--name REGEX`: every process whose comm or executable path matches, as a list.
-    Name(Regex),
-}
 
 #[derive(Debug, Clone)]
 pub struct LimitsOptions {
@@ -41,28 +30,16 @@ pub struct LimitsOptions {
 
 pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
     let policy = FdPolicy::default();
-    let pids = match &opts.targets {
-        Targets::One(pid) => {
-            let report = read_one(*pid, opts)?;
-            if output.json {
-                limits_json::write(&report, out)?;
-            } else {
-                limits_table::write(&report, output.style, out)?;
-            }
-            return Ok(outcome(&[report], &policy));
+    if let Targets::One(pid) = &opts.targets {
+        let report = read_one(*pid, opts)?;
+        if output.json {
+            limits_json::write(&report, out)?;
+        } else {
+            limits_table::write(&report, output.style, out)?;
         }
-        Targets::Pids(pids) => pids.clone(),
-        Targets::Name(pattern) => {
-            let found = find::find_processes(&opts.proc_root, pattern);
-            if found.is_empty() {
-                return Err(UsageError(format!(
-                    "no process's command name or executable matches `{pattern}` — list candidates with `ps -eo pid,comm,args`, or give PIDs"
-                ))
-                .into());
-            }
-            found
-        }
-    };
+        return Ok(outcome(&[report], &policy));
+    }
+    let pids = opts.targets.resolve(&opts.proc_root)?;
     if !opts.set.is_empty() {
         return Err(UsageError(
             "--set changes one process at a time — give one PID (steady limits PID --set …)"
@@ -70,27 +47,12 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
         )
         .into());
     }
-    let by_name = matches!(opts.targets, Targets::Name(_));
-    let mut results: Vec<(i32, Result<LimitsReport, anyhow::Error>)> = Vec::new();
-    for pid in pids {
-        match read_one(pid, opts) {
-            // A process found by name that exits before it is read was never a target.
-            Err(err) if by_name && exited(&err) => {}
-            result => results.push((pid, result)),
-        }
-    }
+    let results = targets::read_each(&pids, opts.targets.by_name(), |pid| read_one(pid, opts));
     let reports: Vec<LimitsReport> = results
         .iter()
-        .filter_map(|(_, r)| r.as_ref().ok().cloned())
+        .filter_map(|r| r.result.as_ref().ok().cloned())
         .collect();
-    let failed: Vec<(i32, String, &'static str)> = results
-        .iter()
-        .filter_map(|(pid, r)| {
-            r.as_ref()
-                .err()
-                .map(|e| (*pid, one_line(e), crate::error::kind_of(e)))
-        })
-        .collect();
+    let failed = targets::failures(&results);
     let summary = summarize(&reports, policy.near_limit_percent);
     if output.json {
         limits_json::write_many(&results_for_render(&results, &failed), out)?;
@@ -109,52 +71,31 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
             return Ok(Outcome::Incomplete);
         }
         out.flush()?;
-        let pids: Vec<String> = failed.iter().map(|f| f.0.to_string()).collect();
-        let (first, _) = crate::error::split_hint(&failed[0].1);
-        return Err(anyhow::anyhow!(
-            "could not read the limits of PID {} ({first}) — the others are shown above",
-            pids.join(", "),
-        ));
+        return Err(targets::incomplete("limits", &failed));
     }
     Ok(outcome(&reports, &policy))
 }
 
 /// Each target's report, or its error line and kind, in the order read.
 fn results_for_render<'a>(
-    results: &'a [(i32, Result<LimitsReport, anyhow::Error>)],
+    results: &'a [Read<LimitsReport>],
     failed: &'a [(i32, String, &'static str)],
 ) -> Vec<limits_json::Entry<'a>> {
     let mut errors = failed.iter();
     results
         .iter()
-        .map(|(pid, r)| match r {
+        .map(|r| match &r.result {
             Ok(report) => limits_json::Entry::Report(report),
             Err(_) => {
                 let (_, line, kind) = errors.next().expect("one error per failed result");
                 limits_json::Entry::Error {
-                    pid: *pid,
+                    pid: r.pid,
                     kind,
                     line,
                 }
             }
         })
         .collect()
-}
-
-fn one_line(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|c| c.to_string())
-        .next()
-        .unwrap_or_default()
-}
-
-fn exited(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<CollectError>(),
-            Some(CollectError::ProcessGone { .. } | CollectError::NoSuchProcess { .. })
-        )
-    })
 }
 
 fn outcome(reports: &[LimitsReport], policy: &FdPolicy) -> Outcome {

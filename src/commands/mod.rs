@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod runbook;
 pub mod serve;
 pub mod stacks;
+pub mod targets;
 pub mod triage;
 
 use std::path::PathBuf;

@@ -78,6 +78,11 @@ impl FdKind {
         }
     }
 
+    /// The kind named `name` (as `name()` spells it), for `--kind tcp,pipe`.
+    pub fn from_name(name: &str) -> Option<FdKind> {
+        FdKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     pub fn index(self) -> usize {
         self as usize
     }

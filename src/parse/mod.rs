@@ -2,6 +2,7 @@
 
 pub mod cgroup;
 pub mod fd_link;
+pub mod fdinfo;
 pub mod goroutine_ids;
 pub mod goroutines;
 pub mod heap_text;

@@ -39,6 +39,32 @@ pub fn write(kind: &str, line: &str, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// One target of several that could not be read, as an element of the command's array:
+/// the error document with the command and the PID.
+#[derive(Serialize)]
+pub struct TargetError<'a> {
+    schema_version: u32,
+    command: &'a str,
+    pid: i32,
+    error: ErrorJson<'a>,
+}
+
+impl<'a> TargetError<'a> {
+    pub fn new(command: &'a str, pid: i32, kind: &'a str, line: &'a str) -> TargetError<'a> {
+        let (message, hint) = split_hint(line);
+        TargetError {
+            schema_version: SCHEMA_VERSION,
+            command,
+            pid,
+            error: ErrorJson {
+                kind,
+                message,
+                hint,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

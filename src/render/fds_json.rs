@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, Finding};
 use crate::model::fd::FdKind;
+use crate::render::error_json::TargetError;
 use crate::render::{findings, SCHEMA_VERSION};
 
 #[derive(Serialize)]
@@ -94,7 +95,45 @@ struct FindingJson {
 }
 
 pub fn write(report: &FdReport, out: &mut impl Write) -> io::Result<()> {
-    let doc = Document {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
+
+/// One target of several: its report, or why it could not be read.
+pub enum Entry<'a> {
+    Report(&'a FdReport),
+    Error {
+        pid: i32,
+        kind: &'a str,
+        line: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Report(Box<Document<'a>>),
+    Error(TargetError<'a>),
+}
+
+/// Several targets: an array of the single-PID documents, and of error documents (the
+/// `--json` error shape with the PID) for those that could not be read.
+pub fn write_many(entries: &[Entry<'_>], out: &mut impl Write) -> io::Result<()> {
+    let items: Vec<Item> = entries
+        .iter()
+        .map(|e| match e {
+            Entry::Report(r) => Item::Report(Box::new(document(r))),
+            Entry::Error { pid, kind, line } => {
+                Item::Error(TargetError::new("fds", *pid, kind, line))
+            }
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
+}
+
+fn document(report: &FdReport) -> Document<'_> {
+    Document {
         schema_version: SCHEMA_VERSION,
         command: "fds",
         pid: report.pid,
@@ -129,9 +168,7 @@ pub fn write(report: &FdReport, out: &mut impl Write) -> io::Result<()> {
                 message: findings::describe(f, report),
             })
             .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    }
 }
 
 fn group(g: &FdGroup) -> Group<'_> {

@@ -6,8 +6,9 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use crate::analyze::census::{Direction, FdGroup};
-use crate::analyze::fds::{FdReport, UsageLevel};
+use crate::analyze::fds::{FdReport, FdsSummary, UsageLevel};
 use crate::model::fd::FdKind;
+use crate::render::fds_json::Entry;
 use crate::render::text::{self, paint, sanitize};
 use crate::render::{findings, Style};
 
@@ -76,6 +77,52 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         )?;
     }
     Ok(())
+}
+
+/// Several processes: each report (or the line saying why it could not be read), then one
+/// summary line.
+pub fn write_many(
+    entries: &[Entry<'_>],
+    summary: &FdsSummary,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        match entry {
+            Entry::Report(report) => write(report, style, out)?,
+            Entry::Error { pid, line, .. } => writeln!(
+                out,
+                "{} {}",
+                paint(&format!("PID {pid}"), 1, style.color),
+                sanitize(line)
+            )?,
+        }
+    }
+    writeln!(out)?;
+    let failed = entries
+        .iter()
+        .filter(|e| matches!(e, Entry::Error { .. }))
+        .count();
+    let mut line = text::plural(summary.processes as u64, "process", "processes");
+    if summary.with_findings > 0 {
+        line.push_str(&format!(
+            " · {} with findings",
+            paint(&summary.with_findings.to_string(), 31, style.color)
+        ));
+    }
+    if let Some((pid, comm, percent)) = &summary.fullest {
+        line.push_str(&format!(
+            " · fullest PID {pid} {} at {percent:.1}% of its NOFILE soft limit",
+            comm.as_deref().map(sanitize).unwrap_or_default()
+        ));
+    }
+    if failed > 0 {
+        line.push_str(&format!(" · {failed} not readable"));
+    }
+    writeln!(out, "{line}")
 }
 
 fn headline(report: &FdReport, style: Style) -> String {

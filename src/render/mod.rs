@@ -3,6 +3,7 @@
 
 pub mod error_json;
 pub mod fds_json;
+pub mod fds_list;
 pub mod fds_table;
 pub mod findings;
 pub mod flame;

@@ -98,7 +98,7 @@ fn groups(upstream: u64) -> Vec<FdGroup> {
         ),
         group(
             FdKind::Tcp,
-            ":8080",
+            "0.0.0.0:8080",
             Some("LISTEN"),
             Some(Direction::Listen),
             1,

@@ -100,6 +100,16 @@ const MIX: &[&str] = &[
     "60",
 ];
 
+/// A socket group: a listener and the connections dialled to it share the target text.
+fn socket_group<'a>(doc: &'a FdsDoc, target: &str, direction: &str) -> &'a Group {
+    doc.groups
+        .iter()
+        .find(|g| {
+            g.kind == "tcp" && g.target == target && g.direction.as_deref() == Some(direction)
+        })
+        .unwrap_or_else(|| panic!("no tcp {direction} group {target:?} in {:#?}", doc.groups))
+}
+
 fn group<'a>(doc: &'a FdsDoc, kind: &str, target: &str) -> &'a Group {
     doc.groups
         .iter()
@@ -164,7 +174,7 @@ fn fds_counts_a_known_mix_exactly() {
     assert_eq!(doc.groups_total, doc.groups.len());
 
     let port = target.port;
-    let outbound = group(&doc, "tcp", &format!("127.0.0.1:{port}"));
+    let outbound = socket_group(&doc, &format!("127.0.0.1:{port}"), "outbound");
     assert_eq!(
         (outbound.count, outbound.state.as_deref()),
         (5, Some("ESTABLISHED"))
@@ -175,7 +185,7 @@ fn fds_counts_a_known_mix_exactly() {
         (inbound.count, inbound.direction.as_deref()),
         (5, Some("inbound"))
     );
-    let listen = group(&doc, "tcp", &format!(":{port}"));
+    let listen = socket_group(&doc, &format!("127.0.0.1:{port}"), "listen");
     assert_eq!((listen.count, listen.state.as_deref()), (1, Some("LISTEN")));
 
     let pairs = group(&doc, "unix", "(unnamed)");
@@ -492,4 +502,104 @@ fn permission_denied_names_the_fix() {
 fn nix_euid() -> u32 {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() }
+}
+
+#[test]
+fn fds_several_targets_give_one_report_each_and_a_summary() {
+    let (a, b) = (Target::spawn("fd_mix", MIX), Target::spawn("fd_mix", MIX));
+    let (alone, code) = steady_json::<FdsDoc>(&["fds", &a.pid_arg()]);
+    assert_eq!(code, 0);
+    let list = format!("{},{}", a.pid, b.pid);
+    let (docs, code) = steady_json::<Vec<FdsDoc>>(&["fds", &list]);
+    assert_eq!(code, 0);
+    let pids: Vec<i32> = docs.iter().map(|d| d.pid).collect();
+    assert_eq!(pids, [a.pid, b.pid]);
+    assert_eq!(docs[0].total, alone.total);
+    assert_eq!(docs[1].total, alone.total, "the same mix");
+    let (docs, _) = steady_json::<Vec<FdsDoc>>(&["fds", &format!("{},", a.pid)]);
+    assert_eq!(docs.len(), 1, "one PID with a comma is still a list");
+
+    // By name: every fd_mix, ours among them (other tests run their own at the same time).
+    let (docs, _) = steady_json::<Vec<serde_json::Value>>(&["fds", "--name", "^fd_mix$"]);
+    for pid in [a.pid, b.pid] {
+        assert!(docs.iter().any(|d| d["pid"] == pid), "{pid} in {docs:?}");
+    }
+
+    // One target near its soft limit: a finding, exit 1 for the whole run.
+    let soft = (alone.total + 2).to_string();
+    let out = steady(&["limits", &a.pid_arg(), "--set-nofile", &soft]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "near the limit: {}",
+        stderr_of(&out)
+    );
+    let (docs, code) = steady_json::<Vec<FdsDoc>>(&["fds", &list]);
+    assert_eq!(code, 1);
+    assert_eq!(docs[0].findings[0].kind, "near_limit");
+    assert!(docs[1].findings.is_empty());
+    let out = steady(&["fds", &list, "--top", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("PID ")).count(),
+        2,
+        "{text}"
+    );
+    let last = text.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("2 processes · 1 with findings · fullest PID"),
+        "{last}"
+    );
+    assert!(last.contains(&format!("PID {} fd_mix", a.pid)), "{last}");
+
+    // A dead PID among them: the others are shown, the dead one is one line (one error
+    // document in JSON), and the run exits 2.
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id() as i32;
+    child.wait().unwrap();
+    let with_dead = format!("{},{dead}", b.pid);
+    let (docs, code) = steady_json::<Vec<serde_json::Value>>(&["fds", &with_dead]);
+    assert_eq!(code, 2);
+    assert_eq!(docs[0]["pid"], b.pid);
+    assert_eq!(docs[1]["pid"], dead);
+    assert_eq!(docs[1]["error"]["kind"], "no_such_process", "{:?}", docs[1]);
+    let out = steady(&["fds", &with_dead]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("PID {} fd_mix", b.pid)), "{text}");
+    assert!(text.contains(&format!("PID {dead} no process")), "{text}");
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&dead.to_string()), "{err}");
+
+    // --list on several: one flat array, every row with its PID; a dead one is its error.
+    let (rows, code) = steady_json::<Vec<serde_json::Value>>(&["fds", &with_dead, "--list"]);
+    assert_eq!(code, 2);
+    let of = |pid: i32| {
+        rows.iter()
+            .filter(|r| r["pid"] == pid && r["fd"].is_i64())
+            .count()
+    };
+    assert_eq!(of(b.pid) as u64, alone.total);
+    assert_eq!(rows.last().unwrap()["error"]["kind"], "no_such_process");
+    let out = steady(&["fds", &list, "--list", "--kind", "tcp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.trim_end().ends_with("2 processes listed"), "{text}");
+
+    for (args, want) in [
+        (
+            vec!["fds", "--name", "^no-such-process-anywhere$"],
+            "no process",
+        ),
+        (vec!["fds", "--name", "("], "not a regular expression"),
+        (vec!["fds", "1,,2"], "PID"),
+    ] {
+        let out = steady(&args);
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: want {want:?} in {err}");
+    }
 }

@@ -2,6 +2,7 @@
 //! One test binary; each module covers one command.
 
 mod fds;
+mod fds_list;
 mod generated;
 mod heap;
 mod heap_story;

@@ -242,8 +242,18 @@ fn check_idle(service: &Service) {
     let listens = fds
         .groups
         .iter()
-        .find(|g| g.kind == "tcp" && g.target == format!(":{}", service.port))
-        .unwrap_or_else(|| panic!("{name}: no listener :{} in {:#?}", service.port, fds.groups));
+        .find(|g| {
+            g.kind == "tcp"
+                // Bound to loopback or to every address, whichever the service chose.
+                && g.target.ends_with(&format!(":{}", service.port))
+                && g.direction.as_deref() == Some("listen")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{name}: no listener on port {} in {:#?}",
+                service.port, fds.groups
+            )
+        });
     assert_eq!(listens.direction.as_deref(), Some("listen"));
     assert!(
         fds.groups
