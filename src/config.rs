@@ -49,6 +49,7 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
         json: global.json,
         style: Style {
             color: use_color(global.color),
+            width: output_width(),
         },
     };
     let source = |pid| ProcSource {
@@ -271,4 +272,27 @@ fn use_color(mode: ColorMode) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+/// The width prose and tables fit in: COLUMNS when set (as ls(1) does, so a script or a pager
+/// can ask for one), else the terminal's width when stdout is one. Piped output without
+/// COLUMNS is not wrapped: a finding stays one line for grep, and there is no width to honour.
+fn output_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS").ok();
+    if let Some(n) = columns
+        .as_deref()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        if n > 0 {
+            return Some(n);
+        }
+    }
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize we own; the descriptor is our stdout.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }

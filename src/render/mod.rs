@@ -20,14 +20,18 @@ pub mod text;
 pub mod triage_json;
 pub mod triage_table;
 pub mod triage_text;
+pub mod wrap;
 
 /// The JSON shape's version; bump it when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How a table may look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How text output may look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Style {
     pub color: bool,
+    /// The columns prose and tables fit in; `None` (stdout not a terminal, no COLUMNS): no
+    /// wrapping, one line per finding for grep.
+    pub width: Option<usize>,
 }
 
 #[cfg(test)]
