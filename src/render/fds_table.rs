@@ -2,14 +2,14 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, UsageLevel};
 use crate::model::fd::FdKind;
+use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
-use crate::render::{findings, Style};
+use crate::render::{findings, wrap, Style};
 
 pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
@@ -19,7 +19,7 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         paint(&format!("PID {}", report.pid), 1, style.color),
         comm
     )?;
-    writeln!(out, "  {}", headline(report, style))?;
+    wrapln!(out, style.width, "  {}", headline(report, style))?;
     if report.vanished > 0 {
         writeln!(
             out,
@@ -42,8 +42,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
             text::signed(g.total_delta),
             text::rate(g.rate_per_min)
         );
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  over {}: {} -> {} {}{eta}",
             text::duration(g.seconds),
             text::count(g.total_before),
@@ -56,9 +57,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", kinds_table(report, style))?;
+    writeln!(out, "{}", rendered(&kinds_table(report, style)))?;
     writeln!(out)?;
-    writeln!(out, "{}", groups_table(report, style))?;
+    writeln!(out, "{}", rendered(&groups_table(report, style)))?;
     if report.groups.len() < report.groups_total {
         writeln!(
             out,
@@ -68,12 +69,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         )?;
     }
     for finding in &report.findings {
-        writeln!(
-            out,
-            "{} {}",
-            paint("!", 33, style.color),
-            findings::describe(finding, report)
-        )?;
+        let shown = paint("!", 33, style.color);
+        let line = findings::describe(finding, report);
+        writeln!(out, "{}", wrap::labelled("!", &shown, &line, style.width))?;
     }
     Ok(())
 }
@@ -102,18 +100,6 @@ fn headline(report: &FdReport, style: Style) -> String {
         line += &format!(" · fs.nr_open {}", text::count(nr_open));
     }
     line
-}
-
-fn new_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_style(NOTHING);
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table
 }
 
 fn kinds_table(report: &FdReport, style: Style) -> Table {

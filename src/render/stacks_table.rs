@@ -2,25 +2,14 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color};
 
 use crate::analyze::stacks::{is_app_frame, GoroutineView, StacksReport, ThreadGroup};
 use crate::model::stacks::GoFrame;
+use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
+use crate::render::wrap;
 use crate::render::Style;
-
-fn new_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_style(NOTHING);
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table
-}
 
 pub fn wait_text(g: &GoroutineView) -> String {
     match g.group.wait_minutes {
@@ -38,11 +27,23 @@ fn focus(frames: &[GoFrame]) -> Option<&GoFrame> {
         .or(frames.first())
 }
 
+/// `example.com/api/internal/upstream.(*Client).call` → `upstream.(*Client).call`, as pprof
+/// shortens names: the summary table then fits a terminal without cutting a name; the full
+/// name is in the group's frames below. A `/` inside a type parameter list is left alone.
+fn short_function(function: &str) -> &str {
+    let head = function.find(['(', '[']).unwrap_or(function.len());
+    match function[..head].rfind('/') {
+        Some(slash) => &function[slash + 1..],
+        None => function,
+    }
+}
+
 fn short_file(file: &str) -> &str {
     file.rsplit('/').next().unwrap_or(file)
 }
 
 pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let w = style.width;
     if let Some(pid) = report.pid {
         let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
         writeln!(
@@ -57,12 +58,12 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .as_deref()
             .map(sanitize)
             .unwrap_or_default();
-        writeln!(
-            out,
-            "  {} in {} (from {source})",
+        let line = format!(
+            "{} in {} (from {source})",
             text::plural(g.total, "goroutine", "goroutines"),
             text::plural(g.groups_total as u64, "group", "groups"),
-        )?;
+        );
+        wrap::para(out, w, "  ", "    ", &line)?;
         if g.stuck_goroutines > 0 {
             writeln!(
                 out,
@@ -85,7 +86,7 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 .map(|f| {
                     format!(
                         "{} {}:{}",
-                        sanitize(&f.function),
+                        sanitize(short_function(&f.function)),
                         sanitize(short_file(&f.file)),
                         f.line
                     )
@@ -105,7 +106,7 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 Cell::new(place),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&table))?;
         if g.groups.len() < g.groups_total {
             writeln!(
                 out,
@@ -141,14 +142,13 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             if v.stuck {
                 title += " · STUCK";
             }
-            writeln!(out, "{}", paint(&title, 1, style.color))?;
+            writeln!(
+                out,
+                "{}",
+                paint(&wrap::fill(&title, w, "", "    "), 1, style.color)
+            )?;
             for f in &v.group.frames {
-                let line = format!(
-                    "    {}  {}:{}",
-                    sanitize(&f.function),
-                    sanitize(&f.file),
-                    f.line
-                );
+                let line = frame_line("    ", &f.function, &f.file, f.line, w);
                 let app = is_app_frame(&f.function);
                 writeln!(
                     out,
@@ -164,17 +164,12 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 writeln!(out, "    ...additional frames elided...")?;
             }
             if let Some(c) = &v.group.created_by {
-                writeln!(
-                    out,
-                    "    created by {}  {}:{}",
-                    sanitize(&c.function),
-                    sanitize(&c.file),
-                    c.line
-                )?;
+                let line = frame_line("    created by ", &c.function, &c.file, c.line, w);
+                writeln!(out, "{line}")?;
             }
             if !v.group.sample_ids.is_empty() {
                 let ids: Vec<String> = v.group.sample_ids.iter().map(u64::to_string).collect();
-                writeln!(out, "    goroutines {}", ids.join(", "))?;
+                wrap::para(out, w, "    goroutines ", "      ", &ids.join(", "))?;
             }
         }
     }
@@ -184,12 +179,12 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .window_seconds
             .map(|s| format!(", CPU over {}", text::duration(s)))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "  {} in {}{window}",
+        let line = format!(
+            "{} in {}{window}",
             text::plural(t.total, "thread", "threads"),
             text::plural(t.groups_total as u64, "group", "groups")
-        )?;
+        );
+        wrap::para(out, w, "  ", "    ", &line)?;
         let mut table = new_table(style);
         let mut header = vec!["COUNT", "STATE", "SYSCALL", "WCHAN", "CPU"];
         if t.window_seconds.is_some() {
@@ -222,25 +217,38 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             row.push(Cell::new(names(g)));
             table.add_row(row);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&table))?;
         for g in t
             .groups
             .iter()
             .filter(|g| g.kernel_stack.as_ref().is_some_and(|s| !s.is_empty()))
         {
             let stack = g.kernel_stack.as_deref().unwrap_or_default().join(" <- ");
-            writeln!(out, "  {} × {}: {}", g.count, names(g), sanitize(&stack))?;
+            let line = format!("{} × {}: {}", g.count, names(g), sanitize(&stack));
+            wrap::para(out, w, "  ", "      ", &line)?;
         }
     }
     for note in &report.notes {
+        let shown = paint("note:", 36, style.color);
         writeln!(
             out,
-            "{} {}",
-            paint("note:", 36, style.color),
-            sanitize(note)
+            "{}",
+            wrap::labelled("note:", &shown, &sanitize(note), w)
         )?;
     }
     Ok(())
+}
+
+/// A frame as `function  file:line`, or, when that does not fit, the file on a line of its
+/// own under the function, as Go's own dumps print it: neither name is ever cut.
+fn frame_line(lead: &str, function: &str, file: &str, line: u32, width: Option<usize>) -> String {
+    let (function, file) = (sanitize(function), sanitize(file));
+    let one = format!("{lead}{function}  {file}:{line}");
+    if width.is_none_or(|w| one.chars().count() <= w) {
+        one
+    } else {
+        format!("{lead}{function}\n        {file}:{line}")
+    }
 }
 
 fn names(g: &ThreadGroup) -> String {
@@ -261,5 +269,29 @@ fn names(g: &ThreadGroup) -> String {
         format!("{} +{more} more", shown.join(", "))
     } else {
         shown.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_function;
+
+    #[test]
+    fn function_names_lose_their_import_path_only() {
+        for (full, short) in [
+            (
+                "example.com/api/internal/upstream.(*Client).call",
+                "upstream.(*Client).call",
+            ),
+            ("main.main", "main.main"),
+            ("net/http.(*conn).serve", "http.(*conn).serve"),
+            (
+                "pkg.F[go.shape.*example.com/x.T]",
+                "pkg.F[go.shape.*example.com/x.T]",
+            ),
+            ("example.com/m/pkg.G[...]", "pkg.G[...]"),
+        ] {
+            assert_eq!(short_function(full), short);
+        }
     }
 }

@@ -23,16 +23,16 @@ pub fn fill(text: &str, width: Option<usize>, first: &str, rest: &str) -> String
     let mut empty = true;
     for token in tokens(text) {
         let prefix = if lines.is_empty() { first } else { rest };
-        let room = width.saturating_sub(prefix.chars().count());
+        let room = width.saturating_sub(columns(prefix));
         // An inline command that cannot fit even on a line of its own is prose after all.
-        let words = if token.chars().count() > room && token.contains(' ') {
+        let words = if columns(token) > room && token.contains(' ') {
             token.split(' ').filter(|w| !w.is_empty()).collect()
         } else {
             vec![token]
         };
         for word in words {
-            let len = line.chars().count();
-            let add = word.chars().count() + usize::from(!empty);
+            let len = columns(&line);
+            let add = columns(word) + usize::from(!empty);
             if !empty && len + add > width {
                 lines.push(std::mem::replace(&mut line, rest.to_string()));
                 empty = true;
@@ -50,6 +50,21 @@ pub fn fill(text: &str, width: Option<usize>, first: &str, rest: &str) -> String
         .map(|l| l.trim_end())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The columns a piece of text takes: colour escapes (`ESC [ ... m`) take none.
+fn columns(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (false, _) => n += 1,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+        }
+    }
+    n
 }
 
 /// Words, with a backtick span (`steady limits 7 --set-nofile 20000`) as one token.
@@ -84,6 +99,18 @@ pub fn para(
     text: &str,
 ) -> std::io::Result<()> {
     writeln!(out, "{}", fill(text, width, first, rest))
+}
+
+/// Writes a line of prose wrapped at `width`: its leading spaces are its indentation, and the
+/// continuation lines sit two columns deeper, under its text.
+pub fn line(
+    out: &mut (impl std::io::Write + ?Sized),
+    width: Option<usize>,
+    text: &str,
+) -> std::io::Result<()> {
+    let body = text.trim_start_matches(' ');
+    let indent = &text[..text.len() - body.len()];
+    para(out, width, indent, &format!("{indent}  "), body)
 }
 
 /// A paragraph after a short label ("note:", "!"), its continuation lines under the text; the
@@ -152,6 +179,13 @@ mod tests {
         // Too long for any line: broken at its spaces like prose.
         let got = fill(text, Some(20), "", "");
         assert!(widest(&got) <= 20, "{got}");
+    }
+
+    #[test]
+    fn colour_takes_no_columns() {
+        let red = "\x1b[31m+1,200\x1b[0m";
+        let got = fill(&format!("aaaa {red} bbbb"), Some(20), "", "");
+        assert_eq!(got, format!("aaaa {red} bbbb"));
     }
 
     #[test]
