@@ -331,7 +331,7 @@ fn hypothesis(report: &TriageReport) -> String {
     match report.verdicts.iter().find(|v| v.consequence_of.is_none()) {
         Some(v) => {
             let rate = if v.unit == "bytes" {
-                format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0)
+                crate::render::text::bytes_rate(v.rate_per_min)
             } else {
                 crate::render::text::rate(v.rate_per_min)
             };

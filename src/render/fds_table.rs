@@ -81,7 +81,7 @@ fn headline(report: &FdReport, style: Style) -> String {
     match (report.limit.soft, report.usage_percent) {
         (Some(soft), Some(usage)) => {
             let left = soft.saturating_sub(report.total);
-            let used = format!("{usage:.1}% used, {} left", text::count(left));
+            let used = format!("{} used, {} left", text::percent(usage), text::count(left));
             let code = match report.usage_level {
                 UsageLevel::Critical => 31,
                 UsageLevel::Near => 33,
@@ -120,7 +120,7 @@ fn kinds_table(report: &FdReport, style: Style) -> Table {
         table.add_row(vec![
             Cell::new(kind.name()),
             Cell::new(text::count(n)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{share:.1}%")).set_alignment(CellAlignment::Right),
+            Cell::new(text::percent(share)).set_alignment(CellAlignment::Right),
         ]);
     }
     table

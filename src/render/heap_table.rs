@@ -20,11 +20,7 @@ fn right(s: String) -> Cell {
 }
 
 fn pct(part: i64, whole: i64) -> String {
-    if whole == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
+    text::share(part as f64, whole as f64)
 }
 
 fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {

@@ -44,7 +44,7 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
     }
     let usage = report
         .usage_percent()
-        .map(|u| format!(" ({u:.1}% of the soft limit)"))
+        .map(|u| format!(" ({} of the soft limit)", text::percent(u)))
         .unwrap_or_default();
     match (report.open_fds, &report.open_fds_unknown) {
         (Some(open), _) => wrapln!(

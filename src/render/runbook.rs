@@ -42,12 +42,9 @@ pub fn measured(v: &Verdict) -> String {
         );
     }
     let rate = match v.unit {
-        "bytes" => format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0),
+        "bytes" => text::bytes_rate(v.rate_per_min),
         "seconds" => format!("{:+.1} ms/min", v.rate_per_min * 1000.0),
-        unit if v.rate_per_min.abs() >= 10.0 => {
-            format!("{} {unit}/min", text::signed(v.rate_per_min.round() as i64))
-        }
-        unit => format!("{:+.1} {unit}/min", v.rate_per_min),
+        unit => text::rate_of(v.rate_per_min, unit),
     };
     let eta = match (v.eta_seconds, v.limit) {
         (Some(s), Some((name, limit))) => {

@@ -155,8 +155,8 @@ pub fn write_sliding(
     )?;
     for w in windows {
         let rate = match (w.rate_per_min, w.unit) {
-            (Some(r), Some("bytes")) => format!("{:+.1} MiB/min", r / 1024.0 / 1024.0),
-            (Some(r), Some(unit)) => format!("{} {unit}", text::rate(r)),
+            (Some(r), Some("bytes")) => text::bytes_rate(r),
+            (Some(r), Some(unit)) => text::rate_of(r, unit),
             _ => "-".to_string(),
         };
         writeln!(
