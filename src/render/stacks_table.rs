@@ -59,9 +59,9 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .map(sanitize)
             .unwrap_or_default();
         let line = format!(
-            "{} in {} (from {source})",
-            text::plural(g.total, "goroutine", "goroutines"),
-            text::plural(g.groups_total as u64, "group", "groups"),
+            "{}{} (from {source})",
+            how_many(g.total, g.matched, "goroutine", "goroutines"),
+            in_groups(g.groups_total),
         );
         wrap::para(out, w, "  ", "    ", &line)?;
         if g.stuck_goroutines > 0 {
@@ -78,6 +78,9 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 )
             )?;
         }
+    }
+    // A filter that kept nothing leaves the count line alone: no empty table under it.
+    if let Some(g) = report.goroutines.as_ref().filter(|g| !g.groups.is_empty()) {
         writeln!(out)?;
         let mut table = new_table(style);
         table.set_header(vec!["#", "COUNT", "STATE", "WAIT", "", "WHERE"]);
@@ -180,11 +183,13 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .map(|s| format!(", CPU over {}", text::duration(s)))
             .unwrap_or_default();
         let line = format!(
-            "{} in {}{window}",
-            text::plural(t.total, "thread", "threads"),
-            text::plural(t.groups_total as u64, "group", "groups")
+            "{}{}{window}",
+            how_many(t.total, t.matched, "thread", "threads"),
+            in_groups(t.groups_total)
         );
         wrap::para(out, w, "  ", "    ", &line)?;
+    }
+    if let Some(t) = report.threads.as_ref().filter(|t| !t.groups.is_empty()) {
         let mut table = new_table(style);
         let mut header = vec!["COUNT", "STATE", "SYSCALL", "WCHAN", "CPU"];
         if t.window_seconds.is_some() {
@@ -239,6 +244,28 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
     Ok(())
 }
 
+/// "205 goroutines", or under a filter "200 of 205 goroutines match".
+fn how_many(total: u64, matched: Option<u64>, one: &str, many: &str) -> String {
+    match matched {
+        Some(m) => format!(
+            "{} of {} {}",
+            text::count(m),
+            text::plural(total, one, many),
+            if m == 1 { "matches" } else { "match" }
+        ),
+        None => text::plural(total, one, many),
+    }
+}
+
+/// " in 3 groups"; nothing when a filter kept none.
+fn in_groups(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" in {}", text::plural(n as u64, "group", "groups"))
+    }
+}
+
 /// A frame as `function  file:line`, or, when that does not fit, the file on a line of its
 /// own under the function, as Go's own dumps print it: neither name is ever cut.
 fn frame_line(lead: &str, function: &str, file: &str, line: u32, width: Option<usize>) -> String {
@@ -274,7 +301,67 @@ fn names(g: &ThreadGroup) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::short_function;
+    use super::*;
+    use crate::analyze::policy::StacksPolicy;
+    use crate::analyze::stacks::{goroutine_report, GroupFilter};
+    use crate::parse::goroutines::parse_dump;
+
+    const STUCK: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt");
+
+    fn rendered(filter: GroupFilter, width: Option<usize>) -> String {
+        let dump = parse_dump(STUCK.as_bytes(), "fixture", false).unwrap();
+        let report = StacksReport {
+            goroutine_source: Some("dump.txt".to_string()),
+            goroutines: Some(goroutine_report(dump, &filter, &StacksPolicy::default(), 0)),
+            ..StacksReport::default()
+        };
+        let mut out = Vec::new();
+        write(
+            &report,
+            Style {
+                color: false,
+                width,
+            },
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_filter_says_how_many_matched_and_shows_no_empty_table() {
+        let state = GroupFilter {
+            state: Some("chan receive".into()),
+            ..GroupFilter::default()
+        };
+        let text = rendered(state, None);
+        assert!(
+            text.starts_with("  14 of 21 goroutines match in 2 groups (from dump.txt)\n"),
+            "{text}"
+        );
+        let none = GroupFilter {
+            pattern: Some(regex::Regex::new("no such frame").unwrap()),
+            ..GroupFilter::default()
+        };
+        assert_eq!(
+            rendered(none, None),
+            "  0 of 21 goroutines match (from dump.txt)\n"
+        );
+        let all = rendered(GroupFilter::default(), None);
+        assert!(all.starts_with("  21 goroutines in 8 groups"), "{all}");
+    }
+
+    #[test]
+    fn eighty_columns_are_never_exceeded_by_prose_or_frames() {
+        let text = rendered(GroupFilter::default(), Some(80));
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{line:?}");
+            assert!(!line.ends_with(' '), "{line:?}");
+        }
+        // Names are never cut: every frame's function appears whole on a line.
+        assert!(text.contains("    example.com/api/internal/upstream.(*Client).call\n"));
+    }
 
     #[test]
     fn function_names_lose_their_import_path_only() {
