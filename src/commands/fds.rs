@@ -29,7 +29,8 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
         Some(over) => {
             let started = Instant::now();
             let first = take_census(&target, &policy)?;
-            let bar = WaitBar::new(over, &format!("second scan of PID {} in", target.pid));
+            let message = format!("second scan of PID {} in", target.pid);
+            let bar = WaitBar::new(over, &message, output.progress);
             clock::wait(over, |elapsed| bar.set(elapsed));
             bar.finish();
             Some((first, started))
