@@ -10,6 +10,7 @@ mod metrics;
 mod permissions;
 mod real_services;
 mod replay;
+mod screens;
 mod stacks;
 mod support;
 mod triage;
