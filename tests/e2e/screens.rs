@@ -268,6 +268,23 @@ fn stacks_and_heap_top_fit_80_and_200_columns() {
     }
 }
 
+#[test]
+fn triage_verdicts_and_cards_fit_80_and_200_columns() {
+    if !have_tmux() {
+        return;
+    }
+    for (fixture, width) in [("stuck", 80), ("slow-leak", 80), ("slow-leak", 200)] {
+        let recording = format!("tests/fixtures/triage/{fixture}/window.jsonl");
+        screen(
+            &format!("triage-{fixture}-{width}"),
+            width,
+            &["triage", "--from", &recording],
+            true,
+            as_is,
+        );
+    }
+}
+
 /// Lowers the target's NOFILE limits so the headline does not depend on the machine's.
 fn set_nofile(pid: i32, soft: u64, hard: u64) {
     let limit = libc::rlimit {
