@@ -172,8 +172,8 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
                 out,
                 style.width,
                 "  ({} of {} entries; --top 0 shows all)",
-                p.entries.len(),
-                top.entries_total
+                text::count(p.entries.len() as u64),
+                text::count(top.entries_total as u64)
             )?;
         }
     }
@@ -273,8 +273,8 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 out,
                 style.width,
                 "  ({} of {} entries; --top 0 shows all)",
-                p.entries.len(),
-                diff.entries_total
+                text::count(p.entries.len() as u64),
+                text::count(diff.entries_total as u64)
             )?;
         }
     }

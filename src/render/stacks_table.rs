@@ -114,8 +114,8 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             writeln!(
                 out,
                 "  ({} of {} groups; --top 0 shows all)",
-                g.groups.len(),
-                g.groups_total
+                text::count(g.groups.len() as u64),
+                text::count(g.groups_total as u64)
             )?;
         }
         for (i, v) in g.groups.iter().enumerate() {
@@ -132,12 +132,15 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 title += &format!(
                     " · waiting {} ({} of {} report an age)",
                     wait_text(v),
-                    v.group.with_age,
-                    v.group.count
+                    text::count(v.group.with_age),
+                    text::count(v.group.count)
                 );
             }
             if v.group.locked_to_thread > 0 {
-                title += &format!(" · {} locked to thread", v.group.locked_to_thread);
+                title += &format!(
+                    " · {} locked to thread",
+                    text::count(v.group.locked_to_thread)
+                );
             }
             if v.group.leaked {
                 title += " · leaked (the Go runtime proved nothing can wake it)";
@@ -229,7 +232,12 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .filter(|g| g.kernel_stack.as_ref().is_some_and(|s| !s.is_empty()))
         {
             let stack = g.kernel_stack.as_deref().unwrap_or_default().join(" <- ");
-            let line = format!("{} × {}: {}", g.count, names(g), sanitize(&stack));
+            let line = format!(
+                "{} × {}: {}",
+                text::count(g.count),
+                names(g),
+                sanitize(&stack)
+            );
             wrap::para(out, w, "  ", "      ", &line)?;
         }
     }
