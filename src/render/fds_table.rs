@@ -57,9 +57,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", rendered(&kinds_table(report, style)))?;
+    writeln!(out, "{}", rendered(&mut kinds_table(report, style)))?;
     writeln!(out)?;
-    writeln!(out, "{}", rendered(&groups_table(report, style)))?;
+    writeln!(out, "{}", rendered(&mut groups_table(report, style)))?;
     if report.groups.len() < report.groups_total {
         writeln!(
             out,

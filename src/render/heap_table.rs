@@ -166,7 +166,7 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
                 Cell::new(sanitize(&e.name)),
             ]);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if p.entries.len() < top.entries_total {
             wrapln!(
                 out,
@@ -179,7 +179,7 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
     }
     if !top.ledger.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", rendered(&ledger_table(&top.ledger, style)))?;
+        writeln!(out, "{}", rendered(&mut ledger_table(&top.ledger, style)))?;
     }
     if let Some(totals) = &top.mapping_totals {
         writeln!(out)?;
@@ -188,7 +188,7 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
         for (category, bytes) in totals {
             table.add_row(vec![Cell::new(category.name()), right(text::bytes(*bytes))]);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     warnings(&top.meta, style, out)
 }
@@ -267,7 +267,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             }
             table.add_row(row);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if p.entries.len() < diff.entries_total {
             wrapln!(
                 out,
@@ -290,7 +290,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(c.delta(), "bytes")),
             ]);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     if let (Some(regions), Some(totals)) = (&diff.regions, &diff.region_totals) {
         writeln!(out)?;
@@ -304,7 +304,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(*after as i64 - *before as i64, "bytes")),
             ]);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if !regions.is_empty() {
             let mut table = new_table(style);
             table.set_header(vec!["CHANGE", "RSS NOW", "KIND", "REGION"]);
@@ -317,7 +317,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 ]);
             }
             writeln!(out)?;
-            writeln!(out, "{}", rendered(&table))?;
+            writeln!(out, "{}", rendered(&mut table))?;
         }
     }
     for v in &diff.verdicts {
@@ -433,7 +433,7 @@ pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Re
                 right(l.line.to_string()),
             ]);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     Ok(())
 }

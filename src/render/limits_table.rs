@@ -83,7 +83,7 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
             ]);
         }
         writeln!(out)?;
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     for note in &report.notes {
         wrapln!(

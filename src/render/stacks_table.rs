@@ -109,7 +109,7 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 Cell::new(place),
             ]);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if g.groups.len() < g.groups_total {
             writeln!(
                 out,
@@ -225,7 +225,7 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             row.push(Cell::new(names(g)));
             table.add_row(row);
         }
-        writeln!(out, "{}", rendered(&table))?;
+        writeln!(out, "{}", rendered(&mut table))?;
         for g in t
             .groups
             .iter()

@@ -355,17 +355,25 @@ fn no_progress_bar_when_stdout_is_piped() {
     }
     let target = Target::spawn("fd_mix", &["--pipes", "1"]);
     let bar = "second scan of PID";
+    // The bar shows for the 2 s of --over and is cleared at its end: look until the command
+    // is done, however slow a busy machine makes its start.
     let sees_bar = |shell: &str| {
         let pane = Pane::start(80, shell);
         let start = Instant::now();
-        let mut seen = false;
-        // The bar shows for the 2 s of --over, from its first redraw on.
-        while start.elapsed() < Duration::from_millis(1800) && !seen {
-            seen = pane.capture().contains(bar);
-            std::thread::sleep(Duration::from_millis(100));
+        loop {
+            let screen = pane.capture();
+            if screen.contains(bar) {
+                return true;
+            }
+            if screen.contains(DONE) {
+                return false;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the command did not finish in the pane:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = pane.finished();
-        seen
     };
     let run = format!("{} fds {} --over 2s", steady_path(), target.pid);
     // At a terminal the bar is drawn (so this test can tell)...
