@@ -51,7 +51,13 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
         json: global.json,
         style: Style {
             color: use_color(global.color),
+            width: output_width(),
         },
+        progress: show_progress(
+            global.json,
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        ),
     };
     let job = match cli.command {
         Command::Fds(args) => Job::Fds(FdsOptions {
@@ -266,6 +272,56 @@ fn use_color(mode: ColorMode) -> bool {
         ColorMode::Auto => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// A progress bar only for a person watching: never with --json, and not when stdout is not a
+/// terminal even if stderr is one (`steady fds PID --over 1m | tee`, or `kubectl exec -t`,
+/// which merges stderr into the stdout a script reads).
+fn show_progress(json: bool, stdout_tty: bool, stderr_tty: bool) -> bool {
+    !json && stdout_tty && stderr_tty
+}
+
+/// The width prose and tables fit in: COLUMNS when set (as ls(1) does, so a script or a pager
+/// can ask for one), else the terminal's width when stdout is one. Piped output without
+/// COLUMNS is not wrapped: a finding stays one line for grep, and there is no width to honour.
+fn output_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS").ok();
+    if let Some(n) = columns
+        .as_deref()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        if n > 0 {
+            return Some(n);
+        }
+    }
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize we own; the descriptor is our stdout.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show_progress;
+
+    #[test]
+    fn the_progress_bar_needs_a_person_on_both_streams() {
+        // (json, stdout a terminal, stderr a terminal) → shown
+        for (json, out, err, shown) in [
+            (false, true, true, true),
+            (true, true, true, false),
+            (false, false, true, false),
+            (false, true, false, false),
+            (true, false, true, false),
+            (false, false, false, false),
+        ] {
+            assert_eq!(show_progress(json, out, err), shown, "{json} {out} {err}");
         }
     }
 }

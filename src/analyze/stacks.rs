@@ -18,6 +18,13 @@ pub struct GroupFilter {
     pub min_count: u64,
 }
 
+impl GroupFilter {
+    /// Whether any filter can leave something out (`--min-count 1` keeps everything).
+    pub fn is_active(&self) -> bool {
+        self.pattern.is_some() || self.state.is_some() || self.min_count > 1
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoroutineView {
     pub group: GoroutineGroup,
@@ -27,6 +34,8 @@ pub struct GoroutineView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoroutineReport {
     pub total: u64,
+    /// Goroutines in the groups that passed the filters (before `top`); `None` unfiltered.
+    pub matched: Option<u64>,
     pub groups: Vec<GoroutineView>,
     /// Groups that passed the filters, before `top` cut the list.
     pub groups_total: usize,
@@ -71,8 +80,12 @@ pub fn goroutine_report(
         .map(|g| g.group.count)
         .sum();
     let groups_total = groups.len();
+    let matched = filter
+        .is_active()
+        .then(|| groups.iter().map(|g| g.group.count).sum());
     let mut report = GoroutineReport {
         total: dump.total,
+        matched,
         groups,
         groups_total,
         has_states: dump.has_states,
@@ -156,6 +169,8 @@ pub struct ThreadGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreadReport {
     pub total: u64,
+    /// Threads in the groups that passed the filters (before `top`); `None` unfiltered.
+    pub matched: Option<u64>,
     pub groups: Vec<ThreadGroup>,
     pub groups_total: usize,
     pub kernel_stacks_readable: bool,
@@ -246,8 +261,12 @@ pub fn thread_report(
             .then_with(|| a.syscall.cmp(&b.syscall))
     });
     let groups_total = groups.len();
+    let matched = filter
+        .is_active()
+        .then(|| groups.iter().map(|g| g.count).sum());
     let mut report = ThreadReport {
         total: input.now.len() as u64,
+        matched,
         groups,
         groups_total,
         kernel_stacks_readable: input.kernel_stacks_readable,
@@ -548,6 +567,21 @@ mod tests {
             }),
             3
         );
+        // How many matched is told whole, even when --top shows fewer groups.
+        let filtered = |filter: GroupFilter, top| {
+            goroutine_report(dump(), &filter, &StacksPolicy::default(), top).matched
+        };
+        assert_eq!(filtered(GroupFilter::default(), 0), None);
+        let kept_by_state = GroupFilter {
+            state: Some("Mutex".into()),
+            ..Default::default()
+        };
+        assert_eq!(filtered(kept_by_state, 1), Some(2));
+        let kept_none = GroupFilter {
+            pattern: re("no such frame"),
+            ..Default::default()
+        };
+        assert_eq!(filtered(kept_none, 0), Some(0));
         let policy = StacksPolicy {
             stuck_after_minutes: 60,
             ..StacksPolicy::default()

@@ -38,7 +38,7 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
         return run_list(opts, filter, output, out);
     }
     if let Targets::One(pid) = opts.targets {
-        let report = read_reports(&[pid], false, opts, &policy)
+        let report = read_reports(&[pid], false, opts, &policy, output.progress)
             .pop()
             .expect("one target, one result")
             .result?;
@@ -50,7 +50,7 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
         return Ok(outcome(&[&report]));
     }
     let pids = opts.targets.resolve(&opts.proc_root)?;
-    let results = read_reports(&pids, opts.targets.by_name(), opts, &policy);
+    let results = read_reports(&pids, opts.targets.by_name(), opts, &policy, output.progress);
     let failed = targets::failures(&results);
     let mut errors = failed.iter();
     let entries: Vec<Entry> = results
@@ -102,6 +102,7 @@ fn read_reports(
     by_name: bool,
     opts: &FdsOptions,
     policy: &FdPolicy,
+    progress: bool,
 ) -> Vec<Read<FdReport>> {
     let firsts = targets::read_each(pids, by_name, |pid| {
         let target = Target::open(pid, &opts.proc_root)?;
@@ -122,7 +123,7 @@ fn read_reports(
             [one] => format!("PID {}", one.pid),
             many => format!("{} processes", many.len()),
         };
-        let bar = WaitBar::new(over, &format!("second scan of {what} in"));
+        let bar = WaitBar::new(over, &format!("second scan of {what} in"), progress);
         clock::wait(over, |elapsed| bar.set(elapsed));
         bar.finish();
     }

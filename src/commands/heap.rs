@@ -216,7 +216,8 @@ fn diff(
             // for the same one.
             let target = Target::open(pid, &opts.proc_root)?;
             let first = take_snapshot(&target, &opts.fetch, Path::new(CGROUP_ROOT))?;
-            let bar = WaitBar::new(over, &format!("second heap snapshot of PID {pid} in"));
+            let message = format!("second heap snapshot of PID {pid} in");
+            let bar = WaitBar::new(over, &message, output.progress);
             clock::wait(over, |elapsed| bar.set(elapsed));
             bar.finish();
             let second = match take_snapshot(&target, &opts.fetch, Path::new(CGROUP_ROOT)) {

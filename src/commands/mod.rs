@@ -21,6 +21,8 @@ use crate::render::Style;
 pub struct Output {
     pub json: bool,
     pub style: Style,
+    /// Whether a progress bar may be drawn while waiting (see `config::show_progress`).
+    pub progress: bool,
 }
 
 /// What every command that reads a process needs to find it.

@@ -9,7 +9,7 @@ use crate::analyze::runbook::{actions, find, next_steps, CARDS, STEADY};
 use crate::commands::Output;
 use crate::exit::Outcome;
 use crate::render::runbook::{write_card, Format, StepJson};
-use crate::render::SCHEMA_VERSION;
+use crate::render::{wrap, SCHEMA_VERSION};
 
 #[derive(Serialize)]
 struct CardJson {
@@ -70,12 +70,18 @@ pub fn run(
         return Ok(Outcome::Steady);
     }
     if kind.is_none() && !markdown {
+        let width = output.style.width;
+        let indent = " ".repeat(25);
         for c in &cards {
-            writeln!(out, "{:<24} {}", c.name, c.title)?;
+            wrap::para(out, width, &format!("{:<24} ", c.name), &indent, c.title)?;
         }
-        writeln!(
+        writeln!(out)?;
+        wrap::para(
             out,
-            "\n`steady runbook KIND` prints one; --format markdown for an incident channel."
+            width,
+            "",
+            "",
+            "`steady runbook KIND` prints one; --format markdown for an incident channel.",
         )?;
         return Ok(Outcome::Steady);
     }
@@ -83,7 +89,7 @@ pub fn run(
         if i > 0 {
             writeln!(out)?;
         }
-        write_card(c, pid, None, format, out)?;
+        write_card(c, pid, None, format, output.style.width, out)?;
     }
     Ok(Outcome::Steady)
 }

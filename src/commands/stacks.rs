@@ -133,6 +133,7 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
                 let bar = WaitBar::new(
                     over,
                     &format!("second thread sample of PID {} in", target.pid),
+                    output.progress,
                 );
                 clock::wait(over, |elapsed| bar.set(elapsed));
                 bar.finish();

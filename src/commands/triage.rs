@@ -77,7 +77,7 @@ pub fn run(opts: &TriageOptions, output: &Output, out: &mut impl Write) -> Resul
                 bail!("--sliding judges a recording: give it with --from FILE (record one with --record)");
             }
             check_window(opts, &policy)?;
-            sample_live(pid, opts, &policy)?
+            sample_live(pid, opts, &policy, output.progress)?
         }
         (None, None) => bail!("give a PID to sample, or a recording with --from FILE"),
     };
@@ -155,7 +155,12 @@ fn slide(
     })
 }
 
-fn sample_live(pid: i32, opts: &TriageOptions, policy: &DriftPolicy) -> Result<Taken> {
+fn sample_live(
+    pid: i32,
+    opts: &TriageOptions,
+    policy: &DriftPolicy,
+    progress: bool,
+) -> Result<Taken> {
     if let Some(url) = &opts.probe {
         check_loopback(url)?;
         // A probe that fails now would fail every sample and leave the latency unjudged.
@@ -194,6 +199,7 @@ fn sample_live(pid: i32, opts: &TriageOptions, policy: &DriftPolicy) -> Result<T
     let bar = WaitBar::new(
         opts.window,
         &format!("sampling every {:?} · Ctrl-C judges now", opts.interval),
+        progress,
     );
     let config = SamplerConfig {
         window: opts.window,
@@ -331,7 +337,7 @@ fn hypothesis(report: &TriageReport) -> String {
     match report.verdicts.iter().find(|v| v.consequence_of.is_none()) {
         Some(v) => {
             let rate = if v.unit == "bytes" {
-                format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0)
+                crate::render::text::bytes_rate(v.rate_per_min)
             } else {
                 crate::render::text::rate(v.rate_per_min)
             };

@@ -2,15 +2,15 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, FdsSummary, UsageLevel};
 use crate::model::fd::FdKind;
 use crate::render::fds_json::Entry;
+use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
-use crate::render::{findings, Style};
+use crate::render::{findings, wrap, Style};
 
 pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
@@ -20,7 +20,7 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         paint(&format!("PID {}", report.pid), 1, style.color),
         comm
     )?;
-    writeln!(out, "  {}", headline(report, style))?;
+    wrapln!(out, style.width, "  {}", headline(report, style))?;
     if report.vanished > 0 {
         writeln!(
             out,
@@ -43,8 +43,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
             text::signed(g.total_delta),
             text::rate(g.rate_per_min)
         );
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  over {}: {} -> {} {}{eta}",
             text::duration(g.seconds),
             text::count(g.total_before),
@@ -57,9 +58,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", kinds_table(report, style))?;
+    writeln!(out, "{}", rendered(&mut kinds_table(report, style)))?;
     writeln!(out)?;
-    writeln!(out, "{}", groups_table(report, style))?;
+    writeln!(out, "{}", rendered(&mut groups_table(report, style)))?;
     if report.groups.len() < report.groups_total {
         writeln!(
             out,
@@ -69,12 +70,9 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
         )?;
     }
     for finding in &report.findings {
-        writeln!(
-            out,
-            "{} {}",
-            paint("!", 33, style.color),
-            findings::describe(finding, report)
-        )?;
+        let shown = paint("!", 33, style.color);
+        let line = findings::describe(finding, report);
+        writeln!(out, "{}", wrap::labelled("!", &shown, &line, style.width))?;
     }
     Ok(())
 }
@@ -130,7 +128,7 @@ fn headline(report: &FdReport, style: Style) -> String {
     match (report.limit.soft, report.usage_percent) {
         (Some(soft), Some(usage)) => {
             let left = soft.saturating_sub(report.total);
-            let used = format!("{usage:.1}% used, {} left", text::count(left));
+            let used = format!("{} used, {} left", text::percent(usage), text::count(left));
             let code = match report.usage_level {
                 UsageLevel::Critical => 31,
                 UsageLevel::Near => 33,
@@ -151,18 +149,6 @@ fn headline(report: &FdReport, style: Style) -> String {
     line
 }
 
-fn new_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_style(NOTHING);
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table
-}
-
 fn kinds_table(report: &FdReport, style: Style) -> Table {
     let mut table = new_table(style);
     table.set_header(vec![
@@ -181,7 +167,7 @@ fn kinds_table(report: &FdReport, style: Style) -> Table {
         table.add_row(vec![
             Cell::new(kind.name()),
             Cell::new(text::count(n)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{share:.1}%")).set_alignment(CellAlignment::Right),
+            Cell::new(text::percent(share)).set_alignment(CellAlignment::Right),
         ]);
     }
     table

@@ -25,8 +25,9 @@ pub fn describe(finding: &Finding, report: &FdReport) -> String {
                     .to_string(),
             };
             format!(
-                "{} descriptors open, {usage_percent:.1}% of the soft limit {} — {action}",
+                "{} descriptors open, {} of the soft limit {} — {action}",
                 text::count(report.total),
+                text::percent(*usage_percent),
                 text::limit(report.limit.soft),
             )
         }

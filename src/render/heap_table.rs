@@ -3,39 +3,24 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use crate::analyze::gc_window::Moment;
 use crate::analyze::heap_report::{HeapDiff, HeapList, HeapTop};
 use crate::analyze::ledger::LedgerLine;
 use crate::model::snapshot::SnapshotMeta;
 use crate::render::heap_text::{memstats_as_of, note, profile_as_of, signed_value, value, verdict};
+use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
+use crate::render::wrap;
 use crate::render::Style;
-
-fn new_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_style(NOTHING);
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table
-}
 
 fn right(s: String) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
 fn pct(part: i64, whole: i64) -> String {
-    if whole == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
+    text::share(part as f64, whole as f64)
 }
 
 fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {
@@ -52,7 +37,7 @@ fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result
         let module = go.module.as_deref().or(go.path.as_deref()).unwrap_or("");
         line += &format!(" · {version} {}", sanitize(module));
     }
-    writeln!(out, "{}", line.trim_end())?;
+    wrapln!(out, style.width, "{}", line.trim_end())?;
     let m = &meta.memory;
     let mut mem = format!(
         "  RSS {} (anon {}, file {})",
@@ -79,16 +64,17 @@ fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result
             );
         }
     }
-    writeln!(out, "{mem}")?;
+    wrapln!(out, style.width, "{mem}")?;
     if let Some(endpoint) = &meta.endpoint {
-        writeln!(out, "  profile from {}", sanitize(endpoint))?;
+        wrapln!(out, style.width, "  profile from {}", sanitize(endpoint))?;
     }
     Ok(())
 }
 
 fn warnings(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {
     for w in &meta.warnings {
-        writeln!(out, "{} {w}", paint("!", 33, style.color))?;
+        let shown = paint("!", 33, style.color);
+        writeln!(out, "{}", wrap::labelled("!", &shown, w, style.width))?;
     }
     Ok(())
 }
@@ -101,14 +87,15 @@ pub fn write_snapshot(
 ) -> io::Result<()> {
     header(meta, style, out)?;
     for f in files {
-        writeln!(out, "  wrote {}", f.display())?;
+        wrapln!(out, style.width, "  wrote {}", f.display())?;
     }
     if let Some(profile) = files
         .first()
         .filter(|_| meta.profile_file.is_some() || files.len() > 1)
     {
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  read it with `steady heap top {}` or `go tool pprof {}`",
             profile.display(),
             profile.display()
@@ -138,15 +125,17 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
     header(&top.meta, style, out)?;
     if let Some(p) = &top.profile {
         let unit = p.sample_type.unit.as_str();
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  {} total {}",
             p.sample_type.name,
             value(p.total, unit)
         )?;
         if let Some(filters) = &top.filters {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  {}: {} of it ({}) pass",
                 sanitize(filters),
                 value(p.kept_total, unit),
@@ -154,8 +143,9 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
             )?;
         }
         if let Some(m) = &top.moment {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  profile as of {} · MemStats and RSS {}",
                 profile_as_of(m),
                 memstats_as_of(m)
@@ -176,19 +166,20 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
                 Cell::new(sanitize(&e.name)),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if p.entries.len() < top.entries_total {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  ({} of {} entries; --top 0 shows all)",
-                p.entries.len(),
-                top.entries_total
+                text::count(p.entries.len() as u64),
+                text::count(top.entries_total as u64)
             )?;
         }
     }
     if !top.ledger.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", ledger_table(&top.ledger, style))?;
+        writeln!(out, "{}", rendered(&mut ledger_table(&top.ledger, style)))?;
     }
     if let Some(totals) = &top.mapping_totals {
         writeln!(out)?;
@@ -197,7 +188,7 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
         for (category, bytes) in totals {
             table.add_row(vec![Cell::new(category.name()), right(text::bytes(*bytes))]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     warnings(&top.meta, style, out)
 }
@@ -207,14 +198,15 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
         .seconds
         .map(|s| format!(" over {}", text::duration(s)))
         .unwrap_or_default();
-    writeln!(
+    wrapln!(
         out,
+        style.width,
         "{} -> {}{over}",
         sanitize(&diff.base),
         sanitize(&diff.new)
     )?;
     if let (Some(b), Some(n)) = (&diff.base_moment, &diff.new_moment) {
-        moments(b, n, out)?;
+        moments(b, n, style, out)?;
     }
     if let Some(p) = &diff.profile {
         let unit = p.sample_type.unit.as_str();
@@ -222,8 +214,9 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             .per_minute(p.total_delta())
             .map(|r| format!(", {}/min", signed_value(r.round() as i64, unit)))
             .unwrap_or_default();
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  {}: {} -> {} ({}, {} of base{rate})",
             p.sample_type.name,
             value(p.base_total, unit),
@@ -232,8 +225,9 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             pct(p.total_delta(), p.base_total)
         )?;
         if let Some(filters) = &diff.filters {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  {}: {} -> {} of it pass ({})",
                 sanitize(filters),
                 value(p.base_kept, unit),
@@ -273,13 +267,14 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             }
             table.add_row(row);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if p.entries.len() < diff.entries_total {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  ({} of {} entries; --top 0 shows all)",
-                p.entries.len(),
-                diff.entries_total
+                text::count(p.entries.len() as u64),
+                text::count(diff.entries_total as u64)
             )?;
         }
     }
@@ -295,7 +290,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(c.delta(), "bytes")),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     if let (Some(regions), Some(totals)) = (&diff.regions, &diff.region_totals) {
         writeln!(out)?;
@@ -309,7 +304,7 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(*after as i64 - *before as i64, "bytes")),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if !regions.is_empty() {
             let mut table = new_table(style);
             table.set_header(vec!["CHANGE", "RSS NOW", "KIND", "REGION"]);
@@ -322,30 +317,45 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 ]);
             }
             writeln!(out)?;
-            writeln!(out, "{table}")?;
+            writeln!(out, "{}", rendered(&mut table))?;
         }
     }
     for v in &diff.verdicts {
-        writeln!(out, "{} {}", paint("!", 33, style.color), verdict(v))?;
+        let shown = paint("!", 33, style.color);
+        writeln!(
+            out,
+            "{}",
+            wrap::labelled("!", &shown, &verdict(v), style.width)
+        )?;
     }
     for n in &diff.notes {
-        writeln!(out, "{} {}", paint("?", 36, style.color), note(n))?;
+        let shown = paint("?", 36, style.color);
+        writeln!(
+            out,
+            "{}",
+            wrap::labelled("?", &shown, &note(n), style.width)
+        )?;
     }
     if !diff.grew {
         if diff.live.is_none() && diff.profile.is_some() {
-            writeln!(out, "  nothing else grew past the thresholds")?;
+            wrapln!(out, style.width, "  nothing else grew past the thresholds")?;
         } else {
-            writeln!(out, "  steady: nothing grew past the thresholds")?;
+            wrapln!(
+                out,
+                style.width,
+                "  steady: nothing grew past the thresholds"
+            )?;
         }
     }
     Ok(())
 }
 
 /// Which moment the profile rows and the ledger below are of.
-fn moments(base: &Moment, new: &Moment, out: &mut impl Write) -> io::Result<()> {
+fn moments(base: &Moment, new: &Moment, style: Style, out: &mut impl Write) -> io::Result<()> {
     let cycles = new.last_gc.num_gc.saturating_sub(base.last_gc.num_gc);
-    writeln!(
+    wrapln!(
         out,
+        style.width,
         "  profile as of {} → {} · {} between (NumGC {} → {})",
         profile_as_of(base),
         profile_as_of(new),
@@ -358,8 +368,9 @@ fn moments(base: &Moment, new: &Moment, out: &mut impl Write) -> io::Result<()> 
     } else {
         " (HeapAlloc then counts garbage allocated since the GC)"
     };
-    writeln!(
+    wrapln!(
         out,
+        style.width,
         "  MemStats and RSS at each snapshot: {} → {}{garbage}",
         memstats_as_of(base),
         memstats_as_of(new)
@@ -371,16 +382,18 @@ fn moments(base: &Moment, new: &Moment, out: &mut impl Write) -> io::Result<()> 
 pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Result<()> {
     let r = &list.report;
     let unit = r.sample_type.unit.as_str();
-    writeln!(
+    wrapln!(
         out,
+        style.width,
         "{} · {} total {}",
         sanitize(&list.source),
         r.sample_type.name,
         value(r.total, unit)
     )?;
     if let Some(filters) = &list.filters {
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  {}: {} of it ({}) pass",
             sanitize(filters),
             value(r.kept_total, unit),
@@ -389,14 +402,16 @@ pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Re
     }
     for f in &r.functions {
         writeln!(out)?;
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "{} in {}",
             paint(&sanitize(&f.name), 1, style.color),
             sanitize(&f.file)
         )?;
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "  {} flat, {} cum ({} of total)",
             value(f.flat, unit),
             value(f.cum, unit),
@@ -418,7 +433,7 @@ pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Re
                 right(l.line.to_string()),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     Ok(())
 }

@@ -2,26 +2,28 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, CellAlignment, Table};
+use comfy_table::{Cell, CellAlignment};
 
 use crate::analyze::limits::{LimitsReport, LimitsSummary};
 use crate::render::limits_json::Entry;
+use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
 use crate::render::Style;
 
 pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
-    writeln!(
+    wrapln!(
         out,
+        style.width,
         "{} {}",
         paint(&format!("PID {}", report.pid), 1, style.color),
         comm
     )?;
     for c in &report.changes {
         if c.changed() {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  RLIMIT_{} changed: soft {} -> {}, hard {} -> {}",
                 c.resource.name(),
                 text::limit(c.before.soft),
@@ -30,8 +32,9 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
                 paint(&text::limit(c.after.hard), 32, style.color)
             )?;
         } else {
-            writeln!(
+            wrapln!(
                 out,
+                style.width,
                 "  RLIMIT_{} unchanged (already soft {} · hard {})",
                 c.resource.name(),
                 text::limit(c.after.soft),
@@ -41,27 +44,32 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
     }
     let usage = report
         .usage_percent()
-        .map(|u| format!(" ({u:.1}% of the soft limit)"))
+        .map(|u| format!(" ({} of the soft limit)", text::percent(u)))
         .unwrap_or_default();
     match (report.open_fds, &report.open_fds_unknown) {
-        (Some(open), _) => writeln!(out, "  open descriptors {}{usage}", text::count(open))?,
-        (None, why) => writeln!(
+        (Some(open), _) => wrapln!(
             out,
+            style.width,
+            "  open descriptors {}{usage}",
+            text::count(open)
+        )?,
+        (None, why) => wrapln!(
+            out,
+            style.width,
             "  open descriptors: unknown ({})",
             why.as_deref().unwrap_or("not readable")
         )?,
     }
-    writeln!(
+    wrapln!(
         out,
+        style.width,
         "  RLIMIT_NOFILE soft {} · hard {} · fs.nr_open {}",
         text::limit(report.nofile.soft),
         text::limit(report.nofile.hard),
         text::limit(report.nr_open)
     )?;
     if let Some(all) = &report.all {
-        let mut table = Table::new();
-        table.load_style(NOTHING);
-        table.force_no_tty();
+        let mut table = new_table(style);
         // prlimit's columns and names, so the two read side by side.
         table.set_header(vec!["RESOURCE", "DESCRIPTION", "SOFT", "HARD", "UNITS"]);
         for l in all {
@@ -75,11 +83,12 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
             ]);
         }
         writeln!(out)?;
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
     }
     for note in &report.notes {
-        writeln!(
+        wrapln!(
             out,
+            style.width,
             "{} {}",
             paint("note:", 36, style.color),
             sanitize(note)
@@ -103,8 +112,9 @@ pub fn write_many(
         }
         match entry {
             Entry::Report(report) => write(report, style, out)?,
-            Entry::Error { pid, line, .. } => writeln!(
+            Entry::Error { pid, line, .. } => wrapln!(
                 out,
+                style.width,
                 "{} {}",
                 paint(&format!("PID {pid}"), 1, style.color),
                 sanitize(line)
@@ -144,5 +154,5 @@ pub fn write_many(
     if !failed.is_empty() {
         line.push_str(&format!(" · {} not readable", failed.len()));
     }
-    writeln!(out, "{line}")
+    wrapln!(out, style.width, "{line}")
 }

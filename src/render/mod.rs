@@ -1,6 +1,14 @@
 //! Writers of reports: tables for people, JSON for scripts, a progress bar while waiting.
 //! Everything writes to an `impl Write`; nothing here collects or decides.
 
+/// `writeln!` for a line of prose: formats it, then wraps it at `width` on word boundaries,
+/// continuation lines two columns deeper than the line's own indentation (`wrap::line`).
+macro_rules! wrapln {
+    ($out:expr, $width:expr, $($fmt:tt)+) => {
+        $crate::render::wrap::line(&mut *$out, $width, &format!($($fmt)+))
+    };
+}
+
 pub mod error_json;
 pub mod fds_json;
 pub mod fds_list;
@@ -17,18 +25,23 @@ pub mod progress;
 pub mod runbook;
 pub mod stacks_json;
 pub mod stacks_table;
+pub mod table;
 pub mod text;
 pub mod triage_json;
 pub mod triage_table;
 pub mod triage_text;
+pub mod wrap;
 
 /// The JSON shape's version; bump it when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How a table may look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How text output may look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Style {
     pub color: bool,
+    /// The columns prose and tables fit in; `None` (stdout not a terminal, no COLUMNS): no
+    /// wrapping, one line per finding for grep.
+    pub width: Option<usize>,
 }
 
 #[cfg(test)]

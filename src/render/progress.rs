@@ -1,5 +1,6 @@
-//! A progress bar on stderr for anything that waits. indicatif hides it when stderr is not a
-//! terminal, so scripts and CI logs stay clean.
+//! A progress bar on stderr for anything that waits, drawn only when the caller says the
+//! output is for a person (`Output::progress`): stdout a terminal, no --json. indicatif itself
+//! hides it when stderr is not a terminal, so scripts and CI logs stay clean.
 
 use std::time::Duration;
 
@@ -10,11 +11,13 @@ pub struct WaitBar {
 }
 
 impl WaitBar {
-    pub fn new(total: Duration, message: &str) -> WaitBar {
-        let bar = ProgressBar::with_draw_target(
-            Some(total.as_millis() as u64),
-            ProgressDrawTarget::stderr(),
-        );
+    pub fn new(total: Duration, message: &str, shown: bool) -> WaitBar {
+        let target = if shown {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(total.as_millis() as u64), target);
         if let Ok(style) =
             ProgressStyle::with_template("{wide_msg} [{bar:15}] {elapsed}/{duration}")
                 .map(|s| s.progress_chars("=> "))

@@ -7,7 +7,7 @@ use crate::analyze::drift::Verdict;
 use serde::Serialize;
 
 use crate::analyze::runbook::{actions, next_steps, Card, NextStep};
-use crate::render::text;
+use crate::render::{text, wrap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -42,12 +42,9 @@ pub fn measured(v: &Verdict) -> String {
         );
     }
     let rate = match v.unit {
-        "bytes" => format!("{:+.1} MiB/min", v.rate_per_min / 1024.0 / 1024.0),
+        "bytes" => text::bytes_rate(v.rate_per_min),
         "seconds" => format!("{:+.1} ms/min", v.rate_per_min * 1000.0),
-        unit if v.rate_per_min.abs() >= 10.0 => {
-            format!("{} {unit}/min", text::signed(v.rate_per_min.round() as i64))
-        }
-        unit => format!("{:+.1} {unit}/min", v.rate_per_min),
+        unit => text::rate_of(v.rate_per_min, unit),
     };
     let eta = match (v.eta_seconds, v.limit) {
         (Some(s), Some((name, limit))) => {
@@ -68,9 +65,12 @@ pub fn write_card(
     pid: Option<i32>,
     verdict: Option<&Verdict>,
     format: Format,
+    width: Option<usize>,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let md = format == Format::Markdown;
+    // Markdown is reflowed by whatever shows it (a chat, a wiki): only the text form wraps.
+    let width = if md { None } else { width };
     let heading = |out: &mut dyn Write, h: &str| -> io::Result<()> {
         if md {
             writeln!(out, "\n**{h}**\n")
@@ -82,20 +82,27 @@ pub fn write_card(
         if md {
             writeln!(out, "- {i}")
         } else {
-            writeln!(out, "    - {i}")
+            wrap::para(out, width, "    - ", "      ", i)
+        }
+    };
+    let body = |out: &mut dyn Write, b: &str| -> io::Result<()> {
+        if md {
+            writeln!(out, "{b}")
+        } else {
+            wrap::para(out, width, "    ", "    ", b)
         }
     };
     if md {
         writeln!(out, "### {}", card.title)?;
     } else {
-        writeln!(out, "== {} ==", card.title)?;
+        wrap::para(out, width, "", "   ", &format!("== {} ==", card.title))?;
     }
     if let Some(v) = verdict {
         let line = format!("Measured: {}", measured(v));
         if md {
             writeln!(out, "\n{line}")?;
         } else {
-            writeln!(out, "  {line}")?;
+            wrap::para(out, width, "  ", "  ", &line)?;
         }
         for e in &v.evidence {
             item(
@@ -105,34 +112,43 @@ pub fn write_card(
         }
     }
     heading(out, "Fingerprint")?;
-    if md {
-        writeln!(out, "{}", card.fingerprint)?;
-    } else {
-        writeln!(out, "    {}", card.fingerprint)?;
-    }
+    body(out, card.fingerprint)?;
     heading(out, "Stop the bleeding")?;
     for a in actions(card, pid) {
         item(out, &a)?;
     }
     heading(out, "Diagnose")?;
     for step in next_steps(card, pid) {
-        let line = match (md, step.why) {
-            (true, Some(why)) => format!("`{}` — {why}", step.command),
-            (true, None) => format!("`{}`", step.command),
-            (false, Some(why)) => format!("{}   ({why})", step.command),
-            (false, None) => step.command,
-        };
-        item(out, &line)?;
+        match (md, step.why) {
+            (true, Some(why)) => writeln!(out, "- `{}` — {why}", step.command)?,
+            (true, None) => writeln!(out, "- `{}`", step.command)?,
+            (false, why) => write_step(out, &step.command, why.as_deref(), width)?,
+        }
     }
     heading(out, "Usual root causes")?;
     for c in card.usual_causes {
         item(out, c)?;
     }
     heading(out, "Escalate or roll back")?;
-    if md {
-        writeln!(out, "{}", card.escalate)?;
-    } else {
-        writeln!(out, "    {}", card.escalate)?;
-    }
+    body(out, card.escalate)?;
     Ok(())
+}
+
+/// A command to copy and what it shows: on one line when both fit, else the command alone on
+/// its line (never broken, whatever its length) and the reason wrapped under it.
+fn write_step(
+    out: &mut dyn Write,
+    command: &str,
+    why: Option<&str>,
+    width: Option<usize>,
+) -> io::Result<()> {
+    let Some(why) = why else {
+        return writeln!(out, "    - {command}");
+    };
+    let line = format!("    - {command}   ({why})");
+    if width.is_none_or(|w| line.chars().count() <= w) {
+        return writeln!(out, "{line}");
+    }
+    writeln!(out, "    - {command}")?;
+    wrap::para(out, width, "      (", "       ", &format!("{why})"))
 }

@@ -130,14 +130,14 @@ fn report(over: bool) -> FdReport {
 #[test]
 fn fds_table() {
     let mut out = Vec::new();
-    fds_table::write(&report(false), Style { color: false }, &mut out).unwrap();
+    fds_table::write(&report(false), Style::default(), &mut out).unwrap();
     check("fds.txt", out);
 }
 
 #[test]
 fn fds_over_table() {
     let mut out = Vec::new();
-    fds_table::write(&report(true), Style { color: false }, &mut out).unwrap();
+    fds_table::write(&report(true), Style::default(), &mut out).unwrap();
     check("fds-over.txt", out);
 }
 
@@ -172,7 +172,7 @@ fn limits_report() -> LimitsReport {
 #[test]
 fn limits_table() {
     let mut out = Vec::new();
-    limits_table::write(&limits_report(), Style { color: false }, &mut out).unwrap();
+    limits_table::write(&limits_report(), Style::default(), &mut out).unwrap();
     check("limits.txt", out);
 }
 
@@ -198,7 +198,7 @@ fn limits_uncounted() -> LimitsReport {
 #[test]
 fn limits_uncounted_table() {
     let mut out = Vec::new();
-    limits_table::write(&limits_uncounted(), Style { color: false }, &mut out).unwrap();
+    limits_table::write(&limits_uncounted(), Style::default(), &mut out).unwrap();
     check("limits-uncounted.txt", out);
 }
 
@@ -267,7 +267,7 @@ fn limits_many_table() {
         &limits_entries(&reports, &failed),
         &summary,
         &failed,
-        Style { color: false },
+        Style::default(),
         &mut out,
     )
     .unwrap();

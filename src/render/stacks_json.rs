@@ -69,6 +69,7 @@ struct NameCount<'a> {
 #[derive(Serialize)]
 struct Threads<'a> {
     total: u64,
+    matched: Option<u64>,
     groups: Vec<ThreadGroupJson<'a>>,
     groups_total: usize,
     kernel_stacks_readable: bool,
@@ -84,6 +85,8 @@ struct Document<'a> {
     source: Option<&'a str>,
     /// Goroutines in the dump (null when none were read).
     total: Option<u64>,
+    /// Goroutines that --match/--state/--min-count kept (null without filters).
+    matched: Option<u64>,
     /// Goroutine groups, stuck first, then largest.
     groups: Vec<Group<'a>>,
     groups_total: usize,
@@ -102,6 +105,7 @@ pub fn write(report: &StacksReport, out: &mut impl Write) -> io::Result<()> {
         comm: report.comm.as_deref(),
         source: report.goroutine_source.as_deref(),
         total: g.map(|g| g.total),
+        matched: g.and_then(|g| g.matched),
         groups: g
             .iter()
             .flat_map(|g| &g.groups)
@@ -124,6 +128,7 @@ pub fn write(report: &StacksReport, out: &mut impl Write) -> io::Result<()> {
         has_wait_reasons: g.is_some_and(|g| g.has_states),
         threads: report.threads.as_ref().map(|t| Threads {
             total: t.total,
+            matched: t.matched,
             groups: t
                 .groups
                 .iter()

@@ -2,25 +2,14 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color};
 
 use crate::analyze::stacks::{is_app_frame, GoroutineView, StacksReport, ThreadGroup};
 use crate::model::stacks::GoFrame;
+use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
+use crate::render::wrap;
 use crate::render::Style;
-
-fn new_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_style(NOTHING);
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table
-}
 
 pub fn wait_text(g: &GoroutineView) -> String {
     match g.group.wait_minutes {
@@ -38,11 +27,23 @@ fn focus(frames: &[GoFrame]) -> Option<&GoFrame> {
         .or(frames.first())
 }
 
+/// `example.com/api/internal/upstream.(*Client).call` → `upstream.(*Client).call`, as pprof
+/// shortens names: the summary table then fits a terminal without cutting a name; the full
+/// name is in the group's frames below. A `/` inside a type parameter list is left alone.
+fn short_function(function: &str) -> &str {
+    let head = function.find(['(', '[']).unwrap_or(function.len());
+    match function[..head].rfind('/') {
+        Some(slash) => &function[slash + 1..],
+        None => function,
+    }
+}
+
 fn short_file(file: &str) -> &str {
     file.rsplit('/').next().unwrap_or(file)
 }
 
 pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let w = style.width;
     if let Some(pid) = report.pid {
         let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
         writeln!(
@@ -57,12 +58,12 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .as_deref()
             .map(sanitize)
             .unwrap_or_default();
-        writeln!(
-            out,
-            "  {} in {} (from {source})",
-            text::plural(g.total, "goroutine", "goroutines"),
-            text::plural(g.groups_total as u64, "group", "groups"),
-        )?;
+        let line = format!(
+            "{}{} (from {source})",
+            how_many(g.total, g.matched, "goroutine", "goroutines"),
+            in_groups(g.groups_total),
+        );
+        wrap::para(out, w, "  ", "    ", &line)?;
         if g.stuck_goroutines > 0 {
             writeln!(
                 out,
@@ -77,6 +78,9 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 )
             )?;
         }
+    }
+    // A filter that kept nothing leaves the count line alone: no empty table under it.
+    if let Some(g) = report.goroutines.as_ref().filter(|g| !g.groups.is_empty()) {
         writeln!(out)?;
         let mut table = new_table(style);
         table.set_header(vec!["#", "COUNT", "STATE", "WAIT", "", "WHERE"]);
@@ -85,7 +89,7 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 .map(|f| {
                     format!(
                         "{} {}:{}",
-                        sanitize(&f.function),
+                        sanitize(short_function(&f.function)),
                         sanitize(short_file(&f.file)),
                         f.line
                     )
@@ -105,13 +109,13 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 Cell::new(place),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
         if g.groups.len() < g.groups_total {
             writeln!(
                 out,
                 "  ({} of {} groups; --top 0 shows all)",
-                g.groups.len(),
-                g.groups_total
+                text::count(g.groups.len() as u64),
+                text::count(g.groups_total as u64)
             )?;
         }
         for (i, v) in g.groups.iter().enumerate() {
@@ -128,12 +132,15 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 title += &format!(
                     " · waiting {} ({} of {} report an age)",
                     wait_text(v),
-                    v.group.with_age,
-                    v.group.count
+                    text::count(v.group.with_age),
+                    text::count(v.group.count)
                 );
             }
             if v.group.locked_to_thread > 0 {
-                title += &format!(" · {} locked to thread", v.group.locked_to_thread);
+                title += &format!(
+                    " · {} locked to thread",
+                    text::count(v.group.locked_to_thread)
+                );
             }
             if v.group.leaked {
                 title += " · leaked (the Go runtime proved nothing can wake it)";
@@ -141,14 +148,13 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             if v.stuck {
                 title += " · STUCK";
             }
-            writeln!(out, "{}", paint(&title, 1, style.color))?;
+            writeln!(
+                out,
+                "{}",
+                paint(&wrap::fill(&title, w, "", "    "), 1, style.color)
+            )?;
             for f in &v.group.frames {
-                let line = format!(
-                    "    {}  {}:{}",
-                    sanitize(&f.function),
-                    sanitize(&f.file),
-                    f.line
-                );
+                let line = frame_line("    ", &f.function, &f.file, f.line, w);
                 let app = is_app_frame(&f.function);
                 writeln!(
                     out,
@@ -164,17 +170,12 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 writeln!(out, "    ...additional frames elided...")?;
             }
             if let Some(c) = &v.group.created_by {
-                writeln!(
-                    out,
-                    "    created by {}  {}:{}",
-                    sanitize(&c.function),
-                    sanitize(&c.file),
-                    c.line
-                )?;
+                let line = frame_line("    created by ", &c.function, &c.file, c.line, w);
+                writeln!(out, "{line}")?;
             }
             if !v.group.sample_ids.is_empty() {
                 let ids: Vec<String> = v.group.sample_ids.iter().map(u64::to_string).collect();
-                writeln!(out, "    goroutines {}", ids.join(", "))?;
+                wrap::para(out, w, "    goroutines ", "      ", &ids.join(", "))?;
             }
         }
     }
@@ -184,12 +185,14 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             .window_seconds
             .map(|s| format!(", CPU over {}", text::duration(s)))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "  {} in {}{window}",
-            text::plural(t.total, "thread", "threads"),
-            text::plural(t.groups_total as u64, "group", "groups")
-        )?;
+        let line = format!(
+            "{}{}{window}",
+            how_many(t.total, t.matched, "thread", "threads"),
+            in_groups(t.groups_total)
+        );
+        wrap::para(out, w, "  ", "    ", &line)?;
+    }
+    if let Some(t) = report.threads.as_ref().filter(|t| !t.groups.is_empty()) {
         let mut table = new_table(style);
         let mut header = vec!["COUNT", "STATE", "SYSCALL", "WCHAN", "CPU"];
         if t.window_seconds.is_some() {
@@ -222,25 +225,65 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             row.push(Cell::new(names(g)));
             table.add_row(row);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", rendered(&mut table))?;
         for g in t
             .groups
             .iter()
             .filter(|g| g.kernel_stack.as_ref().is_some_and(|s| !s.is_empty()))
         {
             let stack = g.kernel_stack.as_deref().unwrap_or_default().join(" <- ");
-            writeln!(out, "  {} × {}: {}", g.count, names(g), sanitize(&stack))?;
+            let line = format!(
+                "{} × {}: {}",
+                text::count(g.count),
+                names(g),
+                sanitize(&stack)
+            );
+            wrap::para(out, w, "  ", "      ", &line)?;
         }
     }
     for note in &report.notes {
+        let shown = paint("note:", 36, style.color);
         writeln!(
             out,
-            "{} {}",
-            paint("note:", 36, style.color),
-            sanitize(note)
+            "{}",
+            wrap::labelled("note:", &shown, &sanitize(note), w)
         )?;
     }
     Ok(())
+}
+
+/// "205 goroutines", or under a filter "200 of 205 goroutines match".
+fn how_many(total: u64, matched: Option<u64>, one: &str, many: &str) -> String {
+    match matched {
+        Some(m) => format!(
+            "{} of {} {}",
+            text::count(m),
+            text::plural(total, one, many),
+            if m == 1 { "matches" } else { "match" }
+        ),
+        None => text::plural(total, one, many),
+    }
+}
+
+/// " in 3 groups"; nothing when a filter kept none.
+fn in_groups(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" in {}", text::plural(n as u64, "group", "groups"))
+    }
+}
+
+/// A frame as `function  file:line`, or, when that does not fit, the file on a line of its
+/// own under the function, as Go's own dumps print it: neither name is ever cut.
+fn frame_line(lead: &str, function: &str, file: &str, line: u32, width: Option<usize>) -> String {
+    let (function, file) = (sanitize(function), sanitize(file));
+    let one = format!("{lead}{function}  {file}:{line}");
+    if width.is_none_or(|w| one.chars().count() <= w) {
+        one
+    } else {
+        format!("{lead}{function}\n        {file}:{line}")
+    }
 }
 
 fn names(g: &ThreadGroup) -> String {
@@ -261,5 +304,89 @@ fn names(g: &ThreadGroup) -> String {
         format!("{} +{more} more", shown.join(", "))
     } else {
         shown.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::policy::StacksPolicy;
+    use crate::analyze::stacks::{goroutine_report, GroupFilter};
+    use crate::parse::goroutines::parse_dump;
+
+    const STUCK: &str =
+        include_str!("../../tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt");
+
+    fn rendered(filter: GroupFilter, width: Option<usize>) -> String {
+        let dump = parse_dump(STUCK.as_bytes(), "fixture", false).unwrap();
+        let report = StacksReport {
+            goroutine_source: Some("dump.txt".to_string()),
+            goroutines: Some(goroutine_report(dump, &filter, &StacksPolicy::default(), 0)),
+            ..StacksReport::default()
+        };
+        let mut out = Vec::new();
+        write(
+            &report,
+            Style {
+                color: false,
+                width,
+            },
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_filter_says_how_many_matched_and_shows_no_empty_table() {
+        let state = GroupFilter {
+            state: Some("chan receive".into()),
+            ..GroupFilter::default()
+        };
+        let text = rendered(state, None);
+        assert!(
+            text.starts_with("  14 of 21 goroutines match in 2 groups (from dump.txt)\n"),
+            "{text}"
+        );
+        let none = GroupFilter {
+            pattern: Some(regex::Regex::new("no such frame").unwrap()),
+            ..GroupFilter::default()
+        };
+        assert_eq!(
+            rendered(none, None),
+            "  0 of 21 goroutines match (from dump.txt)\n"
+        );
+        let all = rendered(GroupFilter::default(), None);
+        assert!(all.starts_with("  21 goroutines in 8 groups"), "{all}");
+    }
+
+    #[test]
+    fn eighty_columns_are_never_exceeded_by_prose_or_frames() {
+        let text = rendered(GroupFilter::default(), Some(80));
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{line:?}");
+            assert!(!line.ends_with(' '), "{line:?}");
+        }
+        // Names are never cut: every frame's function appears whole on a line.
+        assert!(text.contains("    example.com/api/internal/upstream.(*Client).call\n"));
+    }
+
+    #[test]
+    fn function_names_lose_their_import_path_only() {
+        for (full, short) in [
+            (
+                "example.com/api/internal/upstream.(*Client).call",
+                "upstream.(*Client).call",
+            ),
+            ("main.main", "main.main"),
+            ("net/http.(*conn).serve", "http.(*conn).serve"),
+            (
+                "pkg.F[go.shape.*example.com/x.T]",
+                "pkg.F[go.shape.*example.com/x.T]",
+            ),
+            ("example.com/m/pkg.G[...]", "pkg.G[...]"),
+        ] {
+            assert_eq!(short_function(full), short);
+        }
     }
 }

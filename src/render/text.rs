@@ -99,6 +99,59 @@ pub fn rate(per_min: f64) -> String {
     }
 }
 
+/// A rate of countable things with its unit: "+1,200 goroutines/min" (whole numbers from 10
+/// up, one decimal below, where the decimal still says something).
+pub fn rate_of(per_min: f64, unit: &str) -> String {
+    let body = rate(per_min);
+    let number = body.strip_suffix("/min").unwrap_or(&body);
+    format!("{number} {unit}/min")
+}
+
+/// Bytes per minute, in binary units like every other size: "+1.5 MiB/min", "-512 B/min".
+pub fn bytes_rate(per_min: f64) -> String {
+    format!("{}/min", signed_bytes(per_min))
+}
+
+/// A signed size: "+30.0 MiB", "-1.2 GiB", "0 B".
+pub fn signed_bytes(v: f64) -> String {
+    let magnitude = bytes(v.abs().round() as u64);
+    match v.round() {
+        0.0 => magnitude,
+        r if r > 0.0 => format!("+{magnitude}"),
+        _ => format!("-{magnitude}"),
+    }
+}
+
+/// A percentage, one decimal, that never rounds a real share away: 0.04 → "<0.1%",
+/// 99.97 → ">99.9%", 0 → "0%", 100 → "100%".
+pub fn percent(p: f64) -> String {
+    if !p.is_finite() {
+        return "-".to_string();
+    }
+    if p == 0.0 || p == 100.0 {
+        return format!("{p:.0}%");
+    }
+    if p > 0.0 && p < 0.05 {
+        return "<0.1%".to_string();
+    }
+    if p > 99.95 && p < 100.0 {
+        return ">99.9%".to_string();
+    }
+    if p < 0.0 && p > -0.05 {
+        return ">-0.1%".to_string();
+    }
+    format!("{p:.1}%")
+}
+
+/// `part` as a share of `whole`: "-" when there is no whole.
+pub fn share(part: f64, whole: f64) -> String {
+    if whole == 0.0 {
+        "-".to_string()
+    } else {
+        percent(part * 100.0 / whole)
+    }
+}
+
 /// 7980 → "2h13m", 95 → "1m35s", 12 → "12s", days for the long ones.
 pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
@@ -225,6 +278,24 @@ mod tests {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536 * 1024 * 1024), "1.5 GiB");
         assert_eq!(limit(None), "unlimited");
+    }
+
+    #[test]
+    fn rates_and_shares_never_hide_a_real_count() {
+        assert_eq!(rate_of(1200.3, "goroutines"), "+1,200 goroutines/min");
+        assert_eq!(rate_of(2.46, "threads"), "+2.5 threads/min");
+        assert_eq!(rate_of(-14.6, "fds"), "-15 fds/min");
+        assert_eq!(bytes_rate(30.0 * 1024.0 * 1024.0), "+30.0 MiB/min");
+        assert_eq!(bytes_rate(-10_445.0), "-10.2 KiB/min");
+        assert_eq!(bytes_rate(0.2), "0 B/min");
+        assert_eq!(percent(5.0 * 100.0 / 20_000.0), "<0.1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(24.41), "24.4%");
+        assert_eq!(percent(99.99), ">99.9%");
+        assert_eq!(percent(100.0), "100%");
+        assert_eq!(share(1.0, 1_000_000.0), "<0.1%");
+        assert_eq!(share(1.0, 0.0), "-");
+        assert_eq!(share(-1.0, 1_000_000.0), ">-0.1%");
     }
 
     #[test]

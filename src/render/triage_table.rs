@@ -7,6 +7,7 @@ use crate::analyze::runbook::{card_for, STEADY};
 use crate::model::sample::TargetFacts;
 use crate::render::runbook::{measured, write_card, Format};
 use crate::render::text::{self, paint, sanitize};
+use crate::render::wrap;
 use crate::render::Style;
 
 pub fn write(
@@ -22,6 +23,7 @@ pub fn write(
         .as_deref()
         .map(|v| format!(" · {v}"))
         .unwrap_or_default();
+    let w = style.width;
     writeln!(
         out,
         "{} {comm}{go}",
@@ -46,7 +48,7 @@ pub fn write(
                 l.p99_last * 1e3
             );
         }
-        writeln!(out, "{line}")?;
+        wrap::para(out, w, "", "    ", &line)?;
     }
     if let Some(source) = report.memory.source {
         let cycles = report
@@ -54,16 +56,24 @@ pub fn write(
             .gc_cycles
             .map(|c| format!(" over {}", text::plural(c, "GC cycle", "GC cycles")))
             .unwrap_or_default();
-        writeln!(out, "  memory judged from the {source}{cycles}")?;
+        wrap::para(
+            out,
+            w,
+            "  ",
+            "    ",
+            &format!("memory judged from the {source}{cycles}"),
+        )?;
     }
     if let Some(why) = &report.stopped_early {
-        writeln!(out, "  {why}")?;
+        wrap::para(out, w, "  ", "    ", why)?;
     }
     for c in &report.checks {
-        writeln!(out, "{} {}", paint("!", 33, style.color), c.message)?;
+        let shown = paint("!", 33, style.color);
+        writeln!(out, "{}", wrap::labelled("!", &shown, &c.message, w))?;
     }
     for n in &report.notes {
-        writeln!(out, "{} {}", paint("note:", 33, style.color), sanitize(n))?;
+        let shown = paint("note:", 33, style.color);
+        writeln!(out, "{}", wrap::labelled("note:", &shown, &sanitize(n), w))?;
     }
     writeln!(out)?;
     if report.verdicts.is_empty() && exited {
@@ -73,7 +83,11 @@ pub fn write(
             text::duration(report.window_seconds),
             f.pid
         );
-        writeln!(out, "{}", paint(&line, 33, style.color))?;
+        writeln!(
+            out,
+            "{}",
+            paint(&wrap::fill(&line, w, "", "  "), 33, style.color)
+        )?;
         return Ok(());
     }
     if report.verdicts.is_empty() {
@@ -82,9 +96,13 @@ pub fn write(
         } else {
             "steady: no drift found in what could be sampled (see the notes above)"
         };
-        writeln!(out, "{}", paint(line, 32, style.color))?;
+        writeln!(
+            out,
+            "{}",
+            paint(&wrap::fill(line, w, "", "  "), 32, style.color)
+        )?;
         writeln!(out)?;
-        return write_card(&STEADY, Some(f.pid), None, Format::Text, out);
+        return write_card(&STEADY, Some(f.pid), None, Format::Text, w, out);
     }
     for v in &report.verdicts {
         let mut line = format!(
@@ -100,7 +118,11 @@ pub fn write(
         if let Some(primary) = v.consequence_of {
             line += &format!(" — a consequence of {}", primary.name());
         }
-        writeln!(out, "{}", paint(&line, 31, style.color))?;
+        writeln!(
+            out,
+            "{}",
+            paint(&wrap::fill(&line, w, "", "  "), 31, style.color)
+        )?;
     }
     for v in report
         .verdicts
@@ -108,7 +130,7 @@ pub fn write(
         .filter(|v| v.consequence_of.is_none())
     {
         writeln!(out)?;
-        write_card(card_for(v), Some(f.pid), Some(v), Format::Text, out)?;
+        write_card(card_for(v), Some(f.pid), Some(v), Format::Text, w, out)?;
     }
     Ok(())
 }
@@ -133,8 +155,8 @@ pub fn write_sliding(
     )?;
     for w in windows {
         let rate = match (w.rate_per_min, w.unit) {
-            (Some(r), Some("bytes")) => format!("{:+.1} MiB/min", r / 1024.0 / 1024.0),
-            (Some(r), Some(unit)) => format!("{} {unit}", text::rate(r)),
+            (Some(r), Some("bytes")) => text::bytes_rate(r),
+            (Some(r), Some(unit)) => text::rate_of(r, unit),
             _ => "-".to_string(),
         };
         writeln!(

@@ -2,7 +2,7 @@
 //! come from the target (groups, functions) are sanitized by the caller before a terminal.
 
 use crate::analyze::drift::Evidence;
-use crate::render::text::{count, duration};
+use crate::render::text::{count, duration, percent, rate};
 
 pub fn describe(e: &Evidence) -> String {
     match e {
@@ -28,7 +28,7 @@ pub fn describe(e: &Evidence) -> String {
             group,
             delta,
             per_minute,
-        } => format!("{group} grew +{} ({per_minute:+.0}/min)", count(*delta as u64)),
+        } => format!("{group} grew +{} ({})", count(*delta as u64), rate(*per_minute)),
         Evidence::LargestGroup {
             goroutines,
             state,
@@ -102,8 +102,8 @@ pub fn describe(e: &Evidence) -> String {
             text
         }
         Evidence::Cpu { share } => format!(
-            "the process used {:.1}% of one CPU over the window",
-            share * 100.0
+            "the process used {} of one CPU over the window",
+            percent(share * 100.0)
         ),
         Evidence::GoroutinesFlat { low, high } if low == high => {
             format!("the goroutine count stayed at {}", count(*low))
@@ -162,6 +162,11 @@ fn amount(v: f64, unit: &str) -> String {
     }
 }
 
+/// Sizes as everywhere else: binary units, signed only when negative.
 fn mib(bytes: f64) -> String {
-    format!("{:.1} MiB", bytes / 1024.0 / 1024.0)
+    if bytes < 0.0 {
+        crate::render::text::signed_bytes(bytes)
+    } else {
+        crate::render::text::bytes(bytes.round() as u64)
+    }
 }

@@ -12,6 +12,7 @@ mod permissions;
 mod prometheus_alerts;
 mod real_services;
 mod replay;
+mod screens;
 mod services;
 mod stacks;
 mod support;
