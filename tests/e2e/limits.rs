@@ -359,7 +359,8 @@ fn several_targets_give_one_report_each_and_a_summary() {
 
     // By name: every fd_mix, ours among them (other tests run their own at the same time).
     let (docs, code) = steady_json::<Vec<LimitsDoc>>(&["limits", "--name", "^fd_mix$"]);
-    assert_eq!(code, 0);
+    // 1 when another test's fd_mix sits near its limit at this moment: not ours to judge.
+    assert!(code == 0 || code == 1, "exit {code}");
     for pid in [a.pid, b.pid] {
         assert!(docs.iter().any(|d| d.pid == pid), "{pid} in {docs:?}");
     }
