@@ -50,7 +50,13 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
         return Ok(outcome(&[&report]));
     }
     let pids = opts.targets.resolve(&opts.proc_root)?;
-    let results = read_reports(&pids, opts.targets.by_name(), opts, &policy, output.progress);
+    let results = read_reports(
+        &pids,
+        opts.targets.by_name(),
+        opts,
+        &policy,
+        output.progress,
+    );
     let failed = targets::failures(&results);
     let mut errors = failed.iter();
     let entries: Vec<Entry> = results
