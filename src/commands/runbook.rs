@@ -14,6 +14,9 @@ use crate::render::{wrap, SCHEMA_VERSION};
 #[derive(Serialize)]
 struct CardJson {
     kind: &'static str,
+    /// Which case of its kind the card is for (`inbound`: accepted connections); None for the
+    /// kind's main card.
+    variant: Option<&'static str>,
     title: &'static str,
     fingerprint: &'static str,
     stop_the_bleeding: Vec<String>,
@@ -54,6 +57,7 @@ pub fn run(
             .iter()
             .map(|c| CardJson {
                 kind: c.name,
+                variant: c.variant,
                 title: c.title,
                 fingerprint: c.fingerprint,
                 stop_the_bleeding: actions(c, pid),

@@ -42,3 +42,30 @@ fn help_subcommand_and_did_you_mean_tips_work() {
         );
     }
 }
+
+#[test]
+fn runbook_kinds_are_checked_and_every_card_says_which_case_it_is() {
+    let out = steady(&["runbook", "memry-drift"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("'memory-drift'"), "{}", stderr_of(&out));
+    let out = steady(&["runbook", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cards: Vec<(String, Option<String>)> = doc["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["variant"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    // No two cards alike: the second fd-exhaustion card is the inbound one.
+    let mut unique = cards.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), cards.len(), "{cards:?}");
+    assert!(cards.contains(&("fd-exhaustion".to_string(), Some("inbound".to_string()))));
+}
