@@ -47,7 +47,11 @@ fn help_subcommand_and_did_you_mean_tips_work() {
 fn runbook_kinds_are_checked_and_every_card_says_which_case_it_is() {
     let out = steady(&["runbook", "memry-drift"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("'memory-drift'"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("'memory-drift'"),
+        "{}",
+        stderr_of(&out)
+    );
     let out = steady(&["runbook", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
