@@ -100,14 +100,7 @@ pub fn write(report: &FdReport, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// One target of several: its report, or why it could not be read.
-pub enum Entry<'a> {
-    Report(&'a FdReport),
-    Error {
-        pid: i32,
-        kind: &'a str,
-        line: &'a str,
-    },
-}
+pub type Entry<'a> = crate::render::several::Entry<'a, FdReport>;
 
 #[derive(Serialize)]
 #[serde(untagged)]

@@ -8,6 +8,7 @@ use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, FdsSummary, UsageLevel};
 use crate::model::fd::FdKind;
 use crate::render::fds_json::Entry;
+use crate::render::several;
 use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
 use crate::render::{findings, wrap, Style};
@@ -85,21 +86,7 @@ pub fn write_many(
     style: Style,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    for (i, entry) in entries.iter().enumerate() {
-        if i > 0 {
-            writeln!(out)?;
-        }
-        match entry {
-            Entry::Report(report) => write(report, style, out)?,
-            Entry::Error { pid, line, .. } => writeln!(
-                out,
-                "{} {}",
-                paint(&format!("PID {pid}"), 1, style.color),
-                sanitize(line)
-            )?,
-        }
-    }
-    writeln!(out)?;
+    several::write_entries(entries, style, out, |report, out| write(report, style, out))?;
     let failed = entries
         .iter()
         .filter(|e| matches!(e, Entry::Error { .. }))

@@ -80,14 +80,7 @@ enum Item<'a> {
 }
 
 /// One target of several: its report, or why it could not be read.
-pub enum Entry<'a> {
-    Report(&'a LimitsReport),
-    Error {
-        pid: i32,
-        kind: &'a str,
-        line: &'a str,
-    },
-}
+pub type Entry<'a> = crate::render::several::Entry<'a, LimitsReport>;
 
 fn limit(pair: LimitPair) -> Limit {
     Limit {

@@ -6,6 +6,7 @@ use comfy_table::{Cell, CellAlignment};
 
 use crate::analyze::limits::{LimitsReport, LimitsSummary};
 use crate::render::limits_json::Entry;
+use crate::render::several;
 use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
 use crate::render::Style;
@@ -106,22 +107,7 @@ pub fn write_many(
     style: Style,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    for (i, entry) in entries.iter().enumerate() {
-        if i > 0 {
-            writeln!(out)?;
-        }
-        match entry {
-            Entry::Report(report) => write(report, style, out)?,
-            Entry::Error { pid, line, .. } => wrapln!(
-                out,
-                style.width,
-                "{} {}",
-                paint(&format!("PID {pid}"), 1, style.color),
-                sanitize(line)
-            )?,
-        }
-    }
-    writeln!(out)?;
+    several::write_entries(entries, style, out, |report, out| write(report, style, out))?;
     let mut line = format!(
         "{} {}",
         summary.processes,

@@ -23,6 +23,7 @@ pub mod limits_table;
 pub mod openmetrics;
 pub mod progress;
 pub mod runbook;
+pub mod several;
 pub mod stacks_json;
 pub mod stacks_table;
 pub mod table;
