@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::services::{free_port, Server};
-use crate::support::{stderr_of, steady, steady_command, steady_json, wait_until, Target};
+use crate::services::Server;
+use crate::support::{stderr_of, steady, steady_json, wait_until, Target};
 
 /// promtool, from Debian's `prometheus` package. Missing is a failure, with or without CI:
 /// the rules and the exposition format are only proven by it.
@@ -161,23 +161,8 @@ fn serve_follows_a_descriptor_leak() {
             "60",
         ],
     );
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let server = Server {
-        child: steady_command()
-            .args(["serve", "--listen", &listen, "--pid", &target.pid_arg()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("steady serve"),
-        port,
-    };
-    assert!(
-        wait_until(Duration::from_secs(10), || TcpStream::connect(&listen)
-            .is_ok()),
-        "steady serve did not listen on {listen}"
-    );
+    let server = Server::start(&["--pid", &target.pid_arg()]);
+    let port = server.port;
     let first = scrape(server.port);
     check_metrics(first.as_bytes());
     let before = value(&first, "steady_fds_open", target.pid).expect("fds in first scrape");
@@ -286,23 +271,8 @@ fn prometheus_rules_pass_their_unit_tests() {
 #[test]
 fn serve_with_name_follows_processes_that_start_and_exit() {
     let first = Target::spawn_go("stacks_leak", &["-mode", "healthy", "-lifetime", "60"]);
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server {
-        child: steady_command()
-            .args(["serve", "--listen", &listen, "--name", "^stacks_leak$"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("steady serve"),
-        port,
-    };
-    assert!(
-        wait_until(Duration::from_secs(10), || TcpStream::connect(&listen)
-            .is_ok()),
-        "steady serve did not listen on {listen}"
-    );
+    let server = Server::start(&["--name", "^stacks_leak$"]);
+    let port = server.port;
     // Other tests run stacks_leak targets too: only these two PIDs are asserted on.
     let seen = |pid: i32| value(&scrape(port), "steady_fds_open", pid).is_some();
     assert!(seen(first.pid), "first target missing");

@@ -6,14 +6,13 @@
 //! ones, on a clock sixty times faster.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::services::{free_port, http_get, prometheus_with, service_binary, Server};
-use crate::support::{steady, steady_command, wait_until, Target};
+use crate::services::{http_get, prometheus_with, service_binary, Server};
+use crate::support::{steady, wait_until, Target};
 
 #[derive(Debug, Deserialize)]
 struct Answer<T> {
@@ -96,23 +95,15 @@ fn a_real_prometheus_fires_fd_exhaustion_for_the_leak_and_nothing_for_the_health
     let set = steady(&["limits", &leak.pid_arg(), "--set", "NOFILE=2048:"]);
     assert!(set.status.success(), "{set:?}");
 
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let _serve = Server {
-        child: steady_command()
-            .args(["serve", "--listen", &listen, "--go-interval", "1s"])
-            .args(["--pid", &leak.pid_arg(), "--pid", &healthy.pid_arg()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("steady serve"),
-        port,
-    };
-    assert!(wait_until(Duration::from_secs(10), || http_get(
-        &listen, "/metrics"
-    )
-    .is_some()));
+    let serve = Server::start(&[
+        "--go-interval",
+        "1s",
+        "--pid",
+        &leak.pid_arg(),
+        "--pid",
+        &healthy.pid_arg(),
+    ]);
+    let listen = serve.address();
 
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus/steady-rules.yml");
     let rules_dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::wait_until;
+use crate::support::{steady_command, wait_until};
 
 /// A free loopback port: bound, read, released. Another process could take it in between;
 /// the service then fails to start, and says so.
@@ -196,6 +196,37 @@ pub fn parse_metrics(text: &str) -> HashMap<String, f64> {
 pub struct Server {
     pub child: Child,
     pub port: u16,
+}
+
+impl Server {
+    /// `steady serve --listen 127.0.0.1:PORT ARGS…` on a free port, once it accepts
+    /// connections.
+    pub fn start(args: &[&str]) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let server = Server {
+            child: steady_command()
+                .args(["serve", "--listen", &listen])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("steady serve"),
+            port,
+        };
+        assert!(
+            wait_until(Duration::from_secs(10), || TcpStream::connect(&listen)
+                .is_ok()),
+            "steady serve did not listen on {listen}"
+        );
+        server
+    }
+
+    /// Where it listens, `127.0.0.1:PORT`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
 }
 
 impl Drop for Server {
