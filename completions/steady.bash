@@ -141,7 +141,7 @@ _steady() {
             return 0
             ;;
         steady__subcmd__fds)
-            opts="-h -V --name --top --over --list --kind --match --json --color --timeout --help --version"
+            opts="-h -V --name --top --over --list --kind --match --peers --json --color --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

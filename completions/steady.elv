@@ -44,6 +44,7 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
             cand --timeout 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)'
             cand --list 'One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins'
+            cand --peers 'Who holds the other end of each pipe, unix socket, TCP connection within the network namespace and eventfd (lsfd''s ENDPOINTS): reads every process''s descriptor table once'
             cand --json 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -50,6 +50,7 @@ always\t''
 never\t''"
 complete -c steady -n "__fish_steady_using_subcommand fds" -l timeout -d 'Give up on any single fetch from the target after this long (e.g. 500ms, 10s)' -r
 complete -c steady -n "__fish_steady_using_subcommand fds" -l list -d 'One row per descriptor, like lsfd: number, kind, target, inode, open flags, mode, position, bytes a deleted file pins'
+complete -c steady -n "__fish_steady_using_subcommand fds" -l peers -d 'Who holds the other end of each pipe, unix socket, TCP connection within the network namespace and eventfd (lsfd\'s ENDPOINTS): reads every process\'s descriptor table once'
 complete -c steady -n "__fish_steady_using_subcommand fds" -l json -d 'Print one JSON document on stdout instead of tables (stable field names, with a schema_version)'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c steady -n "__fish_steady_using_subcommand fds" -s V -l version -d 'Print version'

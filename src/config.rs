@@ -69,6 +69,7 @@ pub fn from_cli(cli: Cli) -> (Job, Output) {
                 kinds: args.kind.map(|k| k.0).unwrap_or_default(),
                 pattern: args.pattern,
             }),
+            peers: args.peers,
         }),
         Command::Limits(args) => Job::Limits(LimitsOptions {
             targets: Targets::from_args(args.name, args.pids.map(|l| (l.pids, l.is_list))),

@@ -106,6 +106,8 @@ pub struct FdGroup {
     pub delta: Option<i64>,
     pub rate_per_min: Option<f64>,
     pub eta_seconds: Option<f64>,
+    /// Under `--peers`: the processes at the other end of its descriptors.
+    pub peers: Option<Vec<crate::model::peer::GroupPeer>>,
 }
 
 impl FdGroup {
@@ -119,6 +121,7 @@ impl FdGroup {
             delta: None,
             rate_per_min: None,
             eta_seconds: None,
+            peers: None,
         }
     }
 }

@@ -106,6 +106,17 @@ pub fn build_row(entry: FdEntry, sockets: &SocketIndex) -> FdRow {
     }
 }
 
+/// The census group the row's descriptor is counted in.
+pub fn row_key(row: &FdRow) -> GroupKey {
+    GroupKey {
+        kind: row.kind,
+        target: row.target.clone(),
+        state: row.state.clone(),
+        direction: row.direction,
+        socket_type: row.socket_type,
+    }
+}
+
 /// Adds what /proc/PID/fdinfo/N said.
 pub fn add_fdinfo(row: &mut FdRow, info: FdInfo) {
     row.flags = info.flags;
@@ -246,6 +257,7 @@ mod tests {
                 pos: Some(12),
                 flags: Some(0o100002),
                 ino: Some(99),
+                eventfd_id: None,
             },
         );
         assert_eq!(deleted.kind, FdKind::DeletedFile);

@@ -26,6 +26,8 @@ pub struct FdReport {
     pub groups_total: usize,
     pub growth: Option<Growth>,
     pub findings: Vec<Finding>,
+    /// Under `--peers`: how far the search for other ends went.
+    pub peer_scan: Option<crate::model::peer::PeerScan>,
 }
 
 /// How close the count is to the soft limit, by the policy's thresholds.
@@ -157,6 +159,7 @@ pub fn build_report(input: ReportInput, policy: &FdPolicy) -> FdReport {
         groups_total,
         growth,
         findings,
+        peer_scan: None,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod heap_report;
 pub mod ledger;
 pub mod limits;
 pub mod metrics;
+pub mod peers;
 pub mod policy;
 pub mod runbook;
 pub mod series;

@@ -31,6 +31,10 @@ pub struct FdsArgs {
     /// With --list: only descriptors whose target (path, address, `pipe`…) matches REGEX
     #[arg(long = "match", value_parser = parse_regex, value_name = "REGEX", requires = "list")]
     pub pattern: Option<Regex>,
+
+    /// Who holds the other end of each pipe, unix socket, TCP connection within the network namespace and eventfd (lsfd's ENDPOINTS): reads every process's descriptor table once
+    #[arg(long)]
+    pub peers: bool,
 }
 
 /// `tcp,pipe`: descriptor kinds as the census names them.

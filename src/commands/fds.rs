@@ -10,15 +10,18 @@ use anyhow::Result;
 use crate::analyze::census::FdCensus;
 use crate::analyze::fd_list::RowFilter;
 use crate::analyze::fds::{build_report, summarize, FdReport, ReportInput};
+use crate::analyze::peers;
 use crate::analyze::policy::FdPolicy;
 use crate::collect::census_scan::take_census;
+use crate::collect::peers::find_peers;
 use crate::collect::process::Target;
 use crate::collect::{clock, limits, list_scan};
 use crate::commands::targets::{self, Read, Targets};
 use crate::commands::Output;
 use crate::exit::Outcome;
+use crate::model::fd::FdKind;
 use crate::render::fds_json::Entry;
-use crate::render::fds_list::{self, JsonArray};
+use crate::render::fds_list::{self, JsonArray, RowPeers};
 use crate::render::progress::WaitBar;
 use crate::render::{fds_json, fds_table};
 
@@ -30,6 +33,8 @@ pub struct FdsOptions {
     pub over: Option<Duration>,
     /// `--list`, with its filters: one row per descriptor instead of the census.
     pub list: Option<RowFilter>,
+    /// `--peers`: who holds the other end of each pipe, socket and eventfd.
+    pub peers: bool,
 }
 
 pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<Outcome> {
@@ -169,7 +174,11 @@ fn second_scan(
         after,
         top: opts.top,
     };
-    Ok(build_report(input, policy))
+    let mut report = build_report(input, policy);
+    if opts.peers {
+        peers::attach(&mut report, &find_peers(target)?);
+    }
+    Ok(report)
 }
 
 /// `--list` on every target: rows as they are read. A target that cannot be read is one
@@ -190,7 +199,7 @@ fn run_list(
         let separate = !output.json && listed + failed.len() > 0;
         let result = Target::open(pid, &opts.proc_root)
             .map_err(anyhow::Error::from)
-            .and_then(|target| list(&target, filter, output, separate, &mut json, out));
+            .and_then(|target| list(&target, opts, filter, output, separate, &mut json, out));
         match result {
             Ok(()) => listed += 1,
             Err(err) if opts.targets.by_name() && targets::exited(&err) => {}
@@ -239,6 +248,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Streams one process's rows as the scan hands them on.
 fn list(
     target: &Target,
+    opts: &FdsOptions,
     filter: &RowFilter,
     output: &Output,
     separate: bool,
@@ -259,6 +269,11 @@ fn list(
             &mut *out,
         )
     };
+    let peers = if opts.peers {
+        Some(find_peers(target)?)
+    } else {
+        None
+    };
     let mut shown = 0u64;
     let stats = list_scan::scan_rows(target, filter, |row| {
         if !headed {
@@ -266,10 +281,15 @@ fn list(
             headed = true;
         }
         shown += 1;
+        let ends = peers.as_ref().map(|p| RowPeers {
+            holders: p.of_fd(row.fd),
+            complete: p.scan.processes_hidden == 0
+                && (row.kind != FdKind::Unix || p.scan.unix_peers_unknown.is_none()),
+        });
         if output.json {
-            json.row(target.pid, row, out)?;
+            json.row(target.pid, row, ends.as_ref(), out)?;
         } else {
-            fds_list::write_row(row, out)?;
+            fds_list::write_row(row, ends.as_ref().map(|e| e.holders.as_slice()), out)?;
         }
         Ok(())
     })?;
@@ -284,6 +304,9 @@ fn list(
             shown
         };
         fds_list::write_footer(shown, total, stats.vanished, out)?;
+        if let Some(peers) = &peers {
+            fds_list::write_peer_scan(&peers.scan, out)?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod fd;
 pub mod go;
 pub mod limits;
 pub mod memory;
+pub mod peer;
 pub mod profile;
 pub mod sample;
 pub mod snapshot;

@@ -9,6 +9,9 @@ pub struct FdInfo {
     /// The open file's status flags and the descriptor's O_CLOEXEC, as one number.
     pub flags: Option<u32>,
     pub ino: Option<u64>,
+    /// An eventfd's id (Linux 5.19+): every eventfd's link reads `anon_inode:[eventfd]`, so
+    /// this is what tells two processes hold the same one.
+    pub eventfd_id: Option<u64>,
 }
 
 pub fn parse_fdinfo(text: &str) -> FdInfo {
@@ -22,6 +25,7 @@ pub fn parse_fdinfo(text: &str) -> FdInfo {
             "pos" => info.pos = value.parse().ok(),
             "flags" => info.flags = u32::from_str_radix(value, 8).ok(),
             "ino" => info.ino = value.parse().ok(),
+            "eventfd-id" => info.eventfd_id = value.parse().ok(),
             _ => {}
         }
     }
@@ -41,6 +45,7 @@ mod tests {
                     pos: Some(1234),
                     flags: Some(0o2100002),
                     ino: Some(3),
+                    eventfd_id: None,
                 },
             ),
             // An epoll descriptor, and a kernel before 5.14 (no ino line).
@@ -50,6 +55,17 @@ mod tests {
                     pos: Some(0),
                     flags: Some(0o2),
                     ino: None,
+                    eventfd_id: None,
+                },
+            ),
+            // An eventfd on this machine's kernel (6.18), read from /proc/self/fdinfo.
+            (
+                "pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1038\neventfd-count:                0\neventfd-id: 1\neventfd-semaphore: 0\n",
+                FdInfo {
+                    pos: Some(0),
+                    flags: Some(0o2000002),
+                    ino: Some(1038),
+                    eventfd_id: Some(1),
                 },
             ),
             ("", FdInfo::default()),
@@ -59,6 +75,7 @@ mod tests {
                     pos: None,
                     flags: None,
                     ino: None,
+                    eventfd_id: None,
                 },
             ),
         ];

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, Finding};
 use crate::model::fd::FdKind;
+use crate::model::peer::{GroupPeer, PeerScan};
 use crate::render::error_json::TargetError;
 use crate::render::{findings, SCHEMA_VERSION};
 
@@ -29,6 +30,9 @@ struct Document<'a> {
     groups_total: usize,
     over: Option<Over>,
     findings: Vec<FindingJson>,
+    /// Under `--peers`: how far the search for other ends went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer_scan: Option<&'a PeerScan>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +74,9 @@ struct Group<'a> {
     fds: &'a [i32],
     #[serde(flatten)]
     growth: Option<GroupGrowth>,
+    /// Under `--peers`: the processes at the other end of the group's descriptors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peers: Option<&'a [GroupPeer]>,
 }
 
 #[derive(Serialize)]
@@ -161,6 +168,7 @@ fn document(report: &FdReport) -> Document<'_> {
                 message: findings::describe(f, report),
             })
             .collect(),
+        peer_scan: report.peer_scan.as_ref(),
     }
 }
 
@@ -181,6 +189,7 @@ fn group(g: &FdGroup) -> Group<'_> {
             rate_per_min: round2(g.rate_per_min.unwrap_or(0.0)),
             eta_seconds: g.eta_seconds.map(round2),
         }),
+        peers: g.peers.as_deref(),
     }
 }
 

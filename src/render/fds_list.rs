@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use crate::analyze::census::Direction;
 use crate::analyze::fd_list::{flag_names, mode, FdRow};
+use crate::model::peer::{Holder, PeerScan};
 use crate::render::error_json::TargetError;
+use crate::render::peers::{endpoints, scan_line};
 use crate::render::text::{self, paint, sanitize};
 use crate::render::Style;
 
@@ -32,7 +34,8 @@ pub fn write_heading(
     )
 }
 
-pub fn write_row(row: &FdRow, out: &mut impl Write) -> io::Result<()> {
+/// `peers`, under `--peers`: the other ends, shown after the target.
+pub fn write_row(row: &FdRow, peers: Option<&[&Holder]>, out: &mut impl Write) -> io::Result<()> {
     let kind = match row.socket_type {
         Some(ty) => format!("{} {ty}", row.kind.name()),
         None => row.kind.name().to_string(),
@@ -45,12 +48,24 @@ pub fn write_row(row: &FdRow, out: &mut impl Write) -> io::Result<()> {
     let pos = row.pos.map(|p| p.to_string()).unwrap_or_else(dash);
     let inode = row.inode.map(|i| i.to_string()).unwrap_or_else(dash);
     let mode = row.flags.map(mode).unwrap_or("-");
+    let ends = peers
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("  <> {}", endpoints(p)))
+        .unwrap_or_default();
     writeln!(
         out,
-        "{:>6}  {kind:<14} {mode:<4} {pos:>10} {inode:>10}  {flags:<30} {}",
+        "{:>6}  {kind:<14} {mode:<4} {pos:>10} {inode:>10}  {flags:<30} {}{ends}",
         row.fd,
         target_label(row)
     )
+}
+
+/// Under the rows, with `--peers`: what the search for other ends read.
+pub fn write_peer_scan(scan: &PeerScan, out: &mut impl Write) -> io::Result<()> {
+    for line in scan_line(scan) {
+        writeln!(out, "  {}", sanitize(&line))?;
+    }
+    Ok(())
 }
 
 /// `LISTEN 127.0.0.1:8080`, `ESTABLISHED -> 10.0.3.7:5432`, `/var/log/app.log pins 3.0 GiB`.
@@ -127,6 +142,28 @@ struct RowJson<'a> {
     mode: Option<&'static str>,
     pos: Option<u64>,
     pinned_bytes: Option<u64>,
+    /// Under `--peers`: the descriptors, in any process, at the other end of this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peers: Option<Vec<PeerJson<'a>>>,
+    /// Under `--peers`: false when some process could not be read (or, for a unix socket,
+    /// its namespace's peers could not be), so an end may be missing from `peers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peers_complete: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct PeerJson<'a> {
+    pid: i32,
+    comm: Option<&'a str>,
+    fd: i32,
+    /// `r`, `w` or `rw`; null for a socket (its fdinfo is not read).
+    mode: Option<&'static str>,
+}
+
+/// Under `--peers`: one row's other ends, and whether the search saw everything.
+pub struct RowPeers<'a> {
+    pub holders: Vec<&'a Holder>,
+    pub complete: bool,
 }
 
 /// A JSON array written one element at a time.
@@ -146,7 +183,13 @@ impl JsonArray {
         write!(out, "[")
     }
 
-    pub fn row(&mut self, pid: i32, row: &FdRow, out: &mut impl Write) -> io::Result<()> {
+    pub fn row(
+        &mut self,
+        pid: i32,
+        row: &FdRow,
+        peers: Option<&RowPeers<'_>>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         let json = RowJson {
             pid,
             fd: row.fd,
@@ -161,6 +204,18 @@ impl JsonArray {
             mode: row.flags.map(mode),
             pos: row.pos,
             pinned_bytes: row.pinned_bytes,
+            peers: peers.map(|p| {
+                p.holders
+                    .iter()
+                    .map(|h| PeerJson {
+                        pid: h.pid,
+                        comm: h.comm.as_deref(),
+                        fd: h.fd,
+                        mode: h.mode,
+                    })
+                    .collect()
+            }),
+            peers_complete: peers.map(|p| p.complete),
         };
         self.separate(out)?;
         serde_json::to_writer(&mut *out, &json)?;

@@ -8,6 +8,7 @@ use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, FdsSummary, UsageLevel};
 use crate::model::fd::FdKind;
 use crate::render::fds_json::Entry;
+use crate::render::peers::{group_summary, scan_line};
 use crate::render::several;
 use crate::render::table::{new_table, rendered};
 use crate::render::text::{self, paint, sanitize};
@@ -69,6 +70,11 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
             report.groups.len(),
             report.groups_total
         )?;
+    }
+    if let Some(scan) = &report.peer_scan {
+        for line in scan_line(scan) {
+            wrapln!(out, style.width, "  {}", sanitize(&line))?;
+        }
     }
     for finding in &report.findings {
         let shown = paint("!", 33, style.color);
@@ -167,6 +173,10 @@ fn groups_table(report: &FdReport, style: Style) -> Table {
     if over {
         header.splice(0..0, ["DELTA", "RATE", "LIMIT IN"]);
     }
+    let peers = report.peer_scan.is_some();
+    if peers {
+        header.push("OTHER END");
+    }
     table.set_header(header);
     for g in &report.groups {
         let mut row = Vec::new();
@@ -190,6 +200,12 @@ fn groups_table(report: &FdReport, style: Style) -> Table {
         // Accepted (in) or dialled (out): a pile-up of each has different causes.
         row.push(Cell::new(g.key.direction.map_or("", Direction::short)));
         row.push(Cell::new(target_label(g)));
+        if peers {
+            row.push(Cell::new(match &g.peers {
+                Some(p) => group_summary(p),
+                None => String::new(),
+            }));
+        }
         table.add_row(row);
     }
     table

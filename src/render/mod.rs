@@ -21,6 +21,7 @@ pub mod heap_text;
 pub mod limits_json;
 pub mod limits_table;
 pub mod openmetrics;
+pub mod peers;
 pub mod progress;
 pub mod runbook;
 pub mod several;

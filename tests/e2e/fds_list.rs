@@ -6,11 +6,12 @@ use std::io::{Seek, SeekFrom, Write};
 use std::net::TcpListener;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+
+use std::process::Command;
 
 use serde::Deserialize;
 
+use crate::holders::{spawn_holding, Holder};
 use crate::support::{steady, steady_json};
 
 #[derive(Debug, Deserialize)]
@@ -35,20 +36,6 @@ const DELETED: RawFd = 42;
 const PIPE_READ: RawFd = 43;
 const PIPE_WRITE: RawFd = 44;
 const LISTENER: RawFd = 45;
-
-/// `sleep` holding the test's descriptors at known numbers, and nothing else but 0-2.
-/// Killed by PID and reaped on drop.
-struct Holder {
-    child: Child,
-    pid: i32,
-}
-
-impl Drop for Holder {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Known {
     _dir: tempfile::TempDir,
@@ -106,52 +93,14 @@ fn open_known() -> Known {
 }
 
 fn spawn_holder(known: &Known) -> Holder {
-    let moves: Vec<(RawFd, RawFd)> = vec![
+    spawn_holding(vec![
         (known.seeked.as_raw_fd(), SEEKED),
         (known.appended.as_raw_fd(), APPENDED),
         (known.deleted.as_raw_fd(), DELETED),
         (known.pipe[0].as_raw_fd(), PIPE_READ),
         (known.pipe[1].as_raw_fd(), PIPE_WRITE),
         (known.listener.as_raw_fd(), LISTENER),
-    ];
-    let mut cmd = Command::new("sleep");
-    cmd.arg("60")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: only async-signal-safe calls (fcntl, dup2, close, close_range) between fork
-    // and exec, on descriptor numbers computed before the fork.
-    unsafe {
-        cmd.pre_exec(move || {
-            // Out of the way first, so that no move lands on a source not yet moved.
-            let mut high = [0; 6];
-            for (i, (src, _)) in moves.iter().enumerate() {
-                high[i] = libc::fcntl(*src, libc::F_DUPFD_CLOEXEC, 1000);
-                if high[i] < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            // Whatever the test harness holds without O_CLOEXEC would blur the fd set.
-            libc::syscall(libc::SYS_close_range, 3u32, 999u32, 0u32);
-            for (i, (_, dst)) in moves.iter().enumerate() {
-                // dup2 clears O_CLOEXEC on the copy: it survives exec.
-                if libc::dup2(high[i], *dst) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().expect("starting sleep");
-    let pid = child.id() as i32;
-    let holder = Holder { child, pid };
-    // Until exec, the child is a copy of this test binary with every descriptor.
-    let exe = format!("/proc/{pid}/exe");
-    assert!(crate::support::wait_until(
-        std::time::Duration::from_secs(5),
-        || std::fs::read_link(&exe).is_ok_and(|p| p.ends_with("sleep"))
-    ));
-    holder
+    ])
 }
 
 fn row(rows: &[Row], fd: RawFd) -> &Row {

@@ -3,9 +3,11 @@
 
 mod fds;
 mod fds_list;
+mod fds_peers;
 mod generated;
 mod heap;
 mod heap_story;
+mod holders;
 mod limits;
 mod metrics;
 mod permissions;
