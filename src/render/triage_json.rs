@@ -12,12 +12,45 @@ use crate::render::runbook::StepJson;
 use crate::render::triage_text::describe;
 use crate::render::SCHEMA_VERSION;
 
+/// A measured figure on the wire: bytes and counts as integers (a script comparing
+/// `current` with `limit.value` should not meet `194225693.89` bytes), anything else with
+/// two decimals.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Amount {
+    Whole(i64),
+    Fraction(f64),
+}
+
+/// Units whose amounts are whole: bytes, and the things a process holds.
+fn whole(unit: &str) -> bool {
+    matches!(unit, "bytes" | "threads" | "descriptors") || unit.starts_with("goroutines")
+}
+
+fn amount(value: f64, unit: &str) -> Amount {
+    if whole(unit) {
+        Amount::Whole(value.round() as i64)
+    } else {
+        Amount::Fraction(round2(value))
+    }
+}
+
+/// A rate or a ratio: a byte (a minute, or per connection) is already finer than anything
+/// worth a page; counts keep their decimals (1.5 goroutines a minute is a real leak).
+fn per(value: f64, unit: &str) -> Amount {
+    if unit == "bytes" {
+        Amount::Whole(value.round() as i64)
+    } else {
+        Amount::Fraction(round2(value))
+    }
+}
+
 #[derive(Serialize)]
 struct VerdictJson<'a> {
     kind: &'static str,
-    rate_per_min: f64,
+    rate_per_min: Amount,
     unit: &'static str,
-    current: f64,
+    current: Amount,
     eta_seconds: Option<f64>,
     limit: Option<LimitJson>,
     confidence: f64,
@@ -42,8 +75,8 @@ enum EvidenceJson<'a> {
     Series {
         series: &'static str,
         unit: &'static str,
-        first: f64,
-        last: f64,
+        first: Amount,
+        last: Amount,
         shape: &'static str,
         span_seconds: f64,
         gc_cycles: Option<u64>,
@@ -62,9 +95,9 @@ enum EvidenceJson<'a> {
         location: &'a str,
     },
     FreeInSpans {
-        first_bytes: f64,
-        last_bytes: f64,
-        live_growth_bytes: f64,
+        first_bytes: i64,
+        last_bytes: i64,
+        live_growth_bytes: i64,
     },
     ProbeLatency {
         p50_first_ms: f64,
@@ -92,12 +125,12 @@ enum EvidenceJson<'a> {
     },
     FixedProportion {
         goroutines_per: Option<f64>,
-        bytes_per: Option<f64>,
+        bytes_per: Option<i64>,
         per: &'static str,
     },
     PerUnitOfCause {
         cause: &'static str,
-        per_unit: f64,
+        per_unit: Amount,
         unit: &'static str,
         cause_unit: &'static str,
     },
@@ -116,8 +149,8 @@ fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
         } => EvidenceJson::Series {
             series,
             unit,
-            first: round2(*first),
-            last: round2(*last),
+            first: amount(*first, unit),
+            last: amount(*last, unit),
             shape: shape.name(),
             span_seconds: round2(*span_seconds),
             gc_cycles: *gc_cycles,
@@ -150,9 +183,9 @@ fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
             last,
             live_growth,
         } => EvidenceJson::FreeInSpans {
-            first_bytes: first.round(),
-            last_bytes: last.round(),
-            live_growth_bytes: live_growth.round(),
+            first_bytes: first.round() as i64,
+            last_bytes: last.round() as i64,
+            live_growth_bytes: live_growth.round() as i64,
         },
         Evidence::ProbeLatency {
             p50_first,
@@ -193,7 +226,7 @@ fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
             per,
         } => EvidenceJson::FixedProportion {
             goroutines_per: goroutines_per.map(round2),
-            bytes_per: bytes_per.map(f64::round),
+            bytes_per: bytes_per.map(|b| b.round() as i64),
             per,
         },
         Evidence::PerUnitOfCause {
@@ -203,7 +236,7 @@ fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
             cause_unit,
         } => EvidenceJson::PerUnitOfCause {
             cause: cause.name(),
-            per_unit: round2(*per_unit),
+            per_unit: per(*per_unit, unit),
             unit,
             cause_unit,
         },
@@ -258,13 +291,13 @@ struct MemoryJson<'a> {
 #[derive(Serialize)]
 struct GcPointJson {
     t_unix: f64,
-    live_bytes: f64,
+    live_bytes: u64,
 }
 
 #[derive(Serialize)]
 struct LimitJson {
     name: &'static str,
-    value: f64,
+    value: Amount,
 }
 
 #[derive(Serialize)]
@@ -325,11 +358,14 @@ pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::R
             .map(|v| (v, next_steps(card_for(v), Some(pid))))
             .map(|(v, steps)| VerdictJson {
                 kind: v.kind.name(),
-                rate_per_min: round2(v.rate_per_min),
+                rate_per_min: per(v.rate_per_min, v.unit),
                 unit: v.unit,
-                current: round2(v.current),
+                current: amount(v.current, v.unit),
                 eta_seconds: v.eta_seconds.map(round2),
-                limit: v.limit.map(|(name, value)| LimitJson { name, value }),
+                limit: v.limit.map(|(name, value)| LimitJson {
+                    name,
+                    value: amount(value, v.unit),
+                }),
                 confidence: round2(v.confidence),
                 shape: v.shape.name(),
                 evidence: v.evidence.iter().map(describe).collect(),
@@ -370,7 +406,10 @@ pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::R
                 .memory
                 .gc_points
                 .iter()
-                .map(|&(t_unix, live_bytes)| GcPointJson { t_unix, live_bytes })
+                .map(|&(t_unix, live_bytes)| GcPointJson {
+                    t_unix,
+                    live_bytes: live_bytes.round().max(0.0) as u64,
+                })
                 .collect(),
         },
         stopped_early: report.stopped_early.as_deref(),
@@ -385,7 +424,7 @@ struct WindowJson {
     offset_seconds: f64,
     samples: usize,
     kind: Option<&'static str>,
-    rate_per_min: Option<f64>,
+    rate_per_min: Option<Amount>,
     unit: Option<&'static str>,
     confidence: Option<f64>,
     memory_judged: bool,
@@ -417,7 +456,7 @@ pub fn write_sliding(
                 offset_seconds: round2(w.offset),
                 samples: w.samples,
                 kind: w.kind.map(|k| k.name()),
-                rate_per_min: w.rate_per_min.map(round2),
+                rate_per_min: w.rate_per_min.map(|r| per(r, w.unit.unwrap_or_default())),
                 unit: w.unit,
                 confidence: w.confidence.map(round2),
                 memory_judged: w.memory_judged,
@@ -426,4 +465,24 @@ pub fn write_sliding(
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(a: Amount) -> String {
+        serde_json::to_string(&a).unwrap()
+    }
+
+    #[test]
+    fn bytes_and_counts_go_on_the_wire_as_integers_rates_of_counts_keep_decimals() {
+        assert_eq!(wire(amount(194_225_693.89, "bytes")), "194225694");
+        assert_eq!(wire(amount(1203.4, "goroutines")), "1203");
+        assert_eq!(wire(amount(88.0, "goroutines in IO wait")), "88");
+        assert_eq!(wire(amount(0.23456, "seconds")), "0.23");
+        assert_eq!(wire(per(62_836_188.16, "bytes")), "62836188");
+        assert_eq!(wire(per(1.5, "goroutines")), "1.5");
+        assert_eq!(wire(per(-40.2, "bytes")), "-40");
+    }
 }
