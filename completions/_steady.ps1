@@ -19,6 +19,35 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
         $element.Value
     }) -join ';'
 
+    $values = @{
+        'steady;--color' = @('auto', 'always', 'never')
+        'steady;fds;--color' = @('auto', 'always', 'never')
+        'steady;limits;--color' = @('auto', 'always', 'never')
+        'steady;heap;--color' = @('auto', 'always', 'never')
+        'steady;heap;snapshot;--color' = @('auto', 'always', 'never')
+        'steady;heap;top;--sample' = @('inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects')
+        'steady;heap;top;--color' = @('auto', 'always', 'never')
+        'steady;heap;diff;--sample' = @('inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects')
+        'steady;heap;diff;--color' = @('auto', 'always', 'never')
+        'steady;heap;list;--sample' = @('inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects')
+        'steady;heap;list;--color' = @('auto', 'always', 'never')
+        'steady;stacks;--color' = @('auto', 'always', 'never')
+        'steady;triage;--color' = @('auto', 'always', 'never')
+        'steady;runbook;--format' = @('text', 'markdown')
+        'steady;runbook;--color' = @('auto', 'always', 'never')
+        'steady;metrics;--color' = @('auto', 'always', 'never')
+        'steady;serve;--color' = @('auto', 'always', 'never')
+    }
+    $last = $commandElements[$commandElements.Count - 1].ToString()
+    $previous = if ($wordToComplete -ne '' -and $last -eq $wordToComplete -and $commandElements.Count -ge 2) {
+        $commandElements[$commandElements.Count - 2].ToString()
+    } else { $last }
+    if ($values.ContainsKey("$command;$previous")) {
+        $values["$command;$previous"] | Where-Object { $_ -like "$wordToComplete*" } |
+            ForEach-Object { [CompletionResult]::new($_, $_, [CompletionResultType]::ParameterValue, $_) }
+        return
+    }
+
     $completions = @(switch ($command) {
         'steady' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')
@@ -235,6 +264,13 @@ Register-ArgumentCompleter -Native -CommandName 'steady' -ScriptBlock {
             break
         }
         'steady;runbook' {
+            [CompletionResult]::new('memory-drift', 'memory-drift', [CompletionResultType]::ParameterValue, 'memory-drift')
+            [CompletionResult]::new('fd-exhaustion', 'fd-exhaustion', [CompletionResultType]::ParameterValue, 'fd-exhaustion')
+            [CompletionResult]::new('goroutine-leak', 'goroutine-leak', [CompletionResultType]::ParameterValue, 'goroutine-leak')
+            [CompletionResult]::new('thread-leak', 'thread-leak', [CompletionResultType]::ParameterValue, 'thread-leak')
+            [CompletionResult]::new('allocator-fragmentation', 'allocator-fragmentation', [CompletionResultType]::ParameterValue, 'allocator-fragmentation')
+            [CompletionResult]::new('deadline-drift', 'deadline-drift', [CompletionResultType]::ParameterValue, 'deadline-drift')
+            [CompletionResult]::new('steady', 'steady', [CompletionResultType]::ParameterValue, 'steady')
             [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Fill the PID into the card''s commands')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'text for a terminal, markdown for an incident channel')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the tables: auto colours only on a terminal and honours NO_COLOR')

@@ -16,6 +16,25 @@ set edit:completion:arg-completer[steady] = {|@words|
         }
         set command = $command';'$word
     }
+    var values = [
+        &'steady;--color'= ['auto' 'always' 'never']
+        &'steady;fds;--color'= ['auto' 'always' 'never']
+        &'steady;limits;--color'= ['auto' 'always' 'never']
+        &'steady;heap;--color'= ['auto' 'always' 'never']
+        &'steady;heap;snapshot;--color'= ['auto' 'always' 'never']
+        &'steady;heap;top;--sample'= ['inuse_space' 'inuse_objects' 'alloc_space' 'alloc_objects']
+        &'steady;heap;top;--color'= ['auto' 'always' 'never']
+        &'steady;heap;diff;--sample'= ['inuse_space' 'inuse_objects' 'alloc_space' 'alloc_objects']
+        &'steady;heap;diff;--color'= ['auto' 'always' 'never']
+        &'steady;heap;list;--sample'= ['inuse_space' 'inuse_objects' 'alloc_space' 'alloc_objects']
+        &'steady;heap;list;--color'= ['auto' 'always' 'never']
+        &'steady;stacks;--color'= ['auto' 'always' 'never']
+        &'steady;triage;--color'= ['auto' 'always' 'never']
+        &'steady;runbook;--format'= ['text' 'markdown']
+        &'steady;runbook;--color'= ['auto' 'always' 'never']
+        &'steady;metrics;--color'= ['auto' 'always' 'never']
+        &'steady;serve;--color'= ['auto' 'always' 'never']
+    ]
     var completions = [
         &'steady'= {
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
@@ -216,6 +235,13 @@ set edit:completion:arg-completer[steady] = {|@words|
             cand --version 'Print version'
         }
         &'steady;runbook'= {
+            cand memory-drift ''
+            cand fd-exhaustion ''
+            cand goroutine-leak ''
+            cand thread-leak ''
+            cand allocator-fragmentation ''
+            cand deadline-drift ''
+            cand steady ''
             cand --pid 'Fill the PID into the card''s commands'
             cand --format 'text for a terminal, markdown for an incident channel'
             cand --color 'Colour the tables: auto colours only on a terminal and honours NO_COLOR'
@@ -297,5 +323,11 @@ set edit:completion:arg-completer[steady] = {|@words|
         &'steady;help;help'= {
         }
     ]
-    $completions[$command]
+    if (and (> (count $words) 2) (has-key $values $command';'$words[-2])) {
+        for value $values[$command';'$words[-2]] {
+            cand $value ''
+        }
+    } else {
+        $completions[$command]
+    }
 }

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
-use crate::commands::man_page;
+use crate::commands::{completion_values, man_page};
 
 pub fn run(out: &Path) -> Result<()> {
     let completions = out.join("completions");
@@ -27,23 +27,41 @@ pub fn run(out: &Path) -> Result<()> {
         clap_complete::generate_to(shell, &mut cmd, "steady", &completions)
             .with_context(|| format!("writing {shell} completions"))?;
     }
-    add_fish_positionals(&completions.join("steady.fish"))?;
+    add_values(&completions)?;
     let cmd = built();
     write_man(&cmd, "steady", None, &man)?;
     write_sub_pages(&cmd, "steady", &man)
 }
 
-/// clap's fish generator completes the values of flags but not of positional arguments: the
-/// runbook kinds are added by hand. (Its elvish and PowerShell generators complete neither;
-/// bash and zsh complete both.)
-fn add_fish_positionals(path: &Path) -> Result<()> {
-    let mut text =
-        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    text.push_str(&format!(
-        "complete -c steady -n \"__fish_steady_using_subcommand runbook\" -f -a \"{}\"\n",
-        crate::analyze::runbook::card_names().join(" ")
-    ));
-    fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+/// clap's fish generator completes the values of flags but not of positional arguments, and
+/// its elvish and PowerShell generators complete no values at all: those are added to what
+/// they wrote (bash and zsh complete both already).
+fn add_values(dir: &Path) -> Result<()> {
+    let values = completion_values::collect(&visible_command());
+    let edit = |file: &str, add: &dyn Fn(&str) -> Option<String>| -> Result<()> {
+        let path = dir.join(file);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = add(&text).with_context(|| {
+            format!(
+                "{} is not laid out as this clap_complete version writes it",
+                path.display()
+            )
+        })?;
+        fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    };
+    edit("steady.fish", &|t| {
+        Some(format!("{t}{}", completion_values::fish(&values)))
+    })?;
+    edit("steady.elv", &|t| completion_values::elvish(t, &values))?;
+    edit("_steady.ps1", &|t| {
+        completion_values::powershell(t, &values)
+    })
+}
+
+/// What the completions are generated from.
+pub fn visible_command() -> clap::Command {
+    visible(&built())
 }
 
 /// Built, so global flags and the version are in every subcommand.

@@ -1,5 +1,6 @@
 //! One file per subcommand: wires collect, analyze and render together, nothing more.
 
+pub mod completion_values;
 pub mod fds;
 pub mod generate;
 pub mod heap;

@@ -71,14 +71,74 @@ fn completions_offer_what_a_user_may_type_and_nothing_hidden() {
                 "{name} offers the hidden `{hidden}`"
             );
         }
-        // clap's elvish and PowerShell generators complete subcommands and flags only.
-        if name.ends_with(".elv") || name.ends_with(".ps1") {
-            continue;
-        }
         for value in ["fd-exhaustion", "allocator-fragmentation", "inuse_objects"] {
             assert!(text.contains(value), "{name} does not complete `{value}`");
         }
     }
+}
+
+/// The elvish completer run by elvish itself, with the editor's candidate builder (absent
+/// outside an interactive shell) replaced by `put`: values after a flag, positional values,
+/// and the generated subcommand table untouched.
+#[test]
+fn elvish_completes_values_after_their_flag_and_runbook_kinds() {
+    if Command::new("elvish").arg("-version").output().is_err() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "elvish is missing under CI=true: .ci/run installs it (apt-get install elvish)"
+        );
+        eprintln!("elvish not installed: the elvish completion script is not run");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = fs::read_to_string(repo.join("completions/steady.elv")).unwrap();
+    let head = "set edit:completion:arg-completer[steady] = ";
+    let candidate =
+        "edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc";
+    assert!(
+        script.contains(head) && script.contains(candidate),
+        "the elvish script's layout changed"
+    );
+    let mut script = script
+        .replace(head, "var completer = ")
+        .replace(candidate, "put $text");
+    script.push_str(concat!(
+        "echo sample (put [($completer steady heap top --sample '')])\n",
+        "echo color (put [($completer steady fds --color '')])\n",
+        "echo runbook (put [($completer steady runbook '')])\n",
+        "echo fds (put [($completer steady fds '')])\n",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("complete.elv");
+    fs::write(&path, script).unwrap();
+    let out = Command::new("elvish").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |name: &str| -> String {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} line in {stdout}"))
+            .to_string()
+    };
+    assert_eq!(
+        line("sample"),
+        "[inuse_space inuse_objects alloc_space alloc_objects]"
+    );
+    assert_eq!(line("color"), "[auto always never]");
+    assert!(
+        line("runbook").starts_with("[memory-drift fd-exhaustion "),
+        "{stdout}"
+    );
+    let fds = line("fds");
+    assert!(
+        fds.contains("--peers") && !fds.contains("inuse_space"),
+        "{fds}"
+    );
 }
 
 #[test]
