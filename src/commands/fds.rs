@@ -23,7 +23,7 @@ use crate::model::fd::FdKind;
 use crate::render::fds_json::Entry;
 use crate::render::fds_list::{self, JsonArray, RowPeers};
 use crate::render::progress::WaitBar;
-use crate::render::{fds_json, fds_table};
+use crate::render::several::Several;
 
 #[derive(Debug, Clone)]
 pub struct FdsOptions {
@@ -47,11 +47,7 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
             .pop()
             .expect("one target, one result")
             .result?;
-        if output.json {
-            fds_json::write(&report, out)?;
-        } else {
-            fds_table::write(&report, output.style, out)?;
-        }
+        output.format().render(&report, out)?;
         return Ok(outcome(&[&report]));
     }
     let pids = opts.targets.resolve(&opts.proc_root)?;
@@ -82,11 +78,14 @@ pub fn run(opts: &FdsOptions, output: &Output, out: &mut impl Write) -> Result<O
         .iter()
         .filter_map(|r| r.result.as_ref().ok())
         .collect();
-    if output.json {
-        fds_json::write_many(&entries, out)?;
-    } else {
-        fds_table::write_many(&entries, &summarize(&reports), output.style, out)?;
-    }
+    let summary = summarize(&reports);
+    output.format().render(
+        &Several {
+            entries: &entries,
+            summary: &summary,
+        },
+        out,
+    )?;
     if !failed.is_empty() {
         // With --json the array already holds each error: no second document on stdout.
         if output.json {

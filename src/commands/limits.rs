@@ -17,7 +17,8 @@ use crate::commands::{Output, ProcSource};
 use crate::error::{CollectError, SetLimitError, UsageError};
 use crate::exit::Outcome;
 use crate::model::limits::Resource;
-use crate::render::{limits_json, limits_table};
+use crate::render::limits_json;
+use crate::render::several::Several;
 
 #[derive(Debug, Clone)]
 pub struct LimitsOptions {
@@ -32,11 +33,7 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
     let policy = FdPolicy::default();
     if let Targets::One(pid) = &opts.targets {
         let report = read_one(*pid, opts)?;
-        if output.json {
-            limits_json::write(&report, out)?;
-        } else {
-            limits_table::write(&report, output.style, out)?;
-        }
+        output.format().render(&report, out)?;
         return Ok(outcome(&[report], &policy));
     }
     let pids = opts.targets.resolve(&opts.proc_root)?;
@@ -54,17 +51,14 @@ pub fn run(opts: &LimitsOptions, output: &Output, out: &mut impl Write) -> Resul
         .collect();
     let failed = targets::failures(&results);
     let summary = summarize(&reports, policy.near_limit_percent);
-    if output.json {
-        limits_json::write_many(&results_for_render(&results, &failed), out)?;
-    } else {
-        limits_table::write_many(
-            &results_for_render(&results, &failed),
-            &summary,
-            &failed,
-            output.style,
-            out,
-        )?;
-    }
+    let entries = results_for_render(&results, &failed);
+    output.format().render(
+        &Several {
+            entries: &entries,
+            summary: &summary,
+        },
+        out,
+    )?;
     if !failed.is_empty() {
         // With --json the array already holds each error: no second document on stdout.
         if output.json {

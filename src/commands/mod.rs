@@ -26,6 +26,17 @@ pub struct Output {
     pub progress: bool,
 }
 
+impl Output {
+    /// The renderer every report goes through (see `render::format`).
+    pub fn format(&self) -> crate::render::format::Format {
+        if self.json {
+            crate::render::format::Format::Json
+        } else {
+            crate::render::format::Format::Terminal(self.style)
+        }
+    }
+}
+
 /// What every command that reads a process needs to find it.
 #[derive(Debug, Clone)]
 pub struct ProcSource {

@@ -10,6 +10,8 @@ use crate::analyze::fds::{FdReport, Finding};
 use crate::model::fd::FdKind;
 use crate::model::peer::{GroupPeer, PeerScan};
 use crate::render::error_json::TargetError;
+use crate::render::format::{Json, Renderer};
+use crate::render::several;
 use crate::render::{findings, SCHEMA_VERSION};
 
 #[derive(Serialize)]
@@ -101,9 +103,21 @@ struct FindingJson {
     message: String,
 }
 
-pub fn write(report: &FdReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
-    writeln!(out)
+impl Renderer<FdReport> for Json {
+    fn render(&self, report: &FdReport, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &document(report))?;
+        writeln!(out)
+    }
+}
+
+impl<S> Renderer<several::Several<'_, FdReport, S>> for Json {
+    fn render(
+        &self,
+        several: &several::Several<'_, FdReport, S>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write_many(several.entries, out)
+    }
 }
 
 /// One target of several: its report, or why it could not be read.
@@ -118,7 +132,7 @@ enum Item<'a> {
 
 /// Several targets: an array of the single-PID documents, and of error documents (the
 /// `--json` error shape with the PID) for those that could not be read.
-pub fn write_many(entries: &[Entry<'_>], out: &mut impl Write) -> io::Result<()> {
+fn write_many(entries: &[Entry<'_>], out: &mut dyn Write) -> io::Result<()> {
     let items: Vec<Item> = entries
         .iter()
         .map(|e| match e {

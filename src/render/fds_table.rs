@@ -7,25 +7,38 @@ use comfy_table::{Cell, CellAlignment, Color, Table};
 use crate::analyze::census::{Direction, FdGroup};
 use crate::analyze::fds::{FdReport, FdsSummary, UsageLevel};
 use crate::model::fd::FdKind;
-use crate::render::fds_json::Entry;
+use crate::render::findings;
+use crate::render::format::{Renderer, Terminal};
 use crate::render::peers::{group_summary, scan_line};
 use crate::render::several;
-use crate::render::table::{new_table, rendered};
-use crate::render::text::{self, paint, sanitize};
-use crate::render::{findings, wrap, Style};
+use crate::render::sink::Sink;
+use crate::render::text::{self, sanitize};
 
-pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+impl Renderer<FdReport> for Terminal {
+    fn render(&self, report: &FdReport, out: &mut dyn Write) -> io::Result<()> {
+        write(report, &mut self.sink(out))
+    }
+}
+
+/// Several processes: each report (or the line saying why it could not be read), then one
+/// summary line.
+pub type Several<'a> = several::Several<'a, FdReport, FdsSummary>;
+
+impl Renderer<Several<'_>> for Terminal {
+    fn render(&self, several: &Several<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write_many(several, &mut self.sink(out))
+    }
+}
+
+fn write(report: &FdReport, sink: &mut Sink<'_>) -> io::Result<()> {
     let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
-    writeln!(
-        out,
-        "{} {}",
-        paint(&format!("PID {}", report.pid), 1, style.color),
-        comm
-    )?;
-    wrapln!(out, style.width, "  {}", headline(report, style))?;
+    let pid = sink.paint(&format!("PID {}", report.pid), 1);
+    writeln!(sink, "{pid} {comm}")?;
+    let headline = headline(report, sink);
+    proseln!(sink, "  {headline}")?;
     if report.vanished > 0 {
         writeln!(
-            out,
+            sink,
             "  {} closed while being read (not counted)",
             text::plural(report.vanished, "descriptor", "descriptors")
         )?;
@@ -45,27 +58,24 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
             text::signed(g.total_delta),
             text::rate(g.rate_per_min)
         );
-        wrapln!(
-            out,
-            style.width,
-            "  over {}: {} -> {} {}{eta}",
+        let change = sink.paint(&change, if g.total_delta > 0 { 31 } else { 32 });
+        proseln!(
+            sink,
+            "  over {}: {} -> {} {change}{eta}",
             text::duration(g.seconds),
             text::count(g.total_before),
             text::count(report.total),
-            paint(
-                &change,
-                if g.total_delta > 0 { 31 } else { 32 },
-                style.color
-            ),
         )?;
     }
-    writeln!(out)?;
-    writeln!(out, "{}", rendered(&mut kinds_table(report, style)))?;
-    writeln!(out)?;
-    writeln!(out, "{}", rendered(&mut groups_table(report, style)))?;
+    writeln!(sink)?;
+    let mut kinds = kinds_table(report, sink);
+    sink.put_table(&mut kinds)?;
+    writeln!(sink)?;
+    let mut groups = groups_table(report, sink);
+    sink.put_table(&mut groups)?;
     if report.groups.len() < report.groups_total {
         writeln!(
-            out,
+            sink,
             "  ({} of {} groups; --top 0 shows all)",
             report.groups.len(),
             report.groups_total
@@ -73,35 +83,24 @@ pub fn write(report: &FdReport, style: Style, out: &mut impl Write) -> io::Resul
     }
     if let Some(scan) = &report.peer_scan {
         for line in scan_line(scan) {
-            wrapln!(out, style.width, "  {}", sanitize(&line))?;
+            proseln!(sink, "  {}", sanitize(&line))?;
         }
     }
     for finding in &report.findings {
-        let shown = paint("!", 33, style.color);
-        let line = findings::describe(finding, report);
-        writeln!(out, "{}", wrap::labelled("!", &shown, &line, style.width))?;
+        sink.labelled("!", 33, &findings::describe(finding, report))?;
     }
     Ok(())
 }
 
-/// Several processes: each report (or the line saying why it could not be read), then one
-/// summary line.
-pub fn write_many(
-    entries: &[Entry<'_>],
-    summary: &FdsSummary,
-    style: Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    several::write_entries(entries, style, out, |report, out| write(report, style, out))?;
-    let failed = entries
-        .iter()
-        .filter(|e| matches!(e, Entry::Error { .. }))
-        .count();
+fn write_many(several: &Several<'_>, sink: &mut Sink<'_>) -> io::Result<()> {
+    let summary = several.summary;
+    several::write_entries(several.entries, sink, write)?;
+    let failed = several.failed();
     let mut line = text::plural(summary.processes as u64, "process", "processes");
     if summary.with_findings > 0 {
         line.push_str(&format!(
             " · {} with findings",
-            paint(&summary.with_findings.to_string(), 31, style.color)
+            sink.paint(&summary.with_findings.to_string(), 31)
         ));
     }
     if let Some((pid, comm, percent)) = &summary.fullest {
@@ -113,10 +112,10 @@ pub fn write_many(
     if failed > 0 {
         line.push_str(&format!(" · {failed} not readable"));
     }
-    writeln!(out, "{line}")
+    writeln!(sink, "{line}")
 }
 
-fn headline(report: &FdReport, style: Style) -> String {
+fn headline(report: &FdReport, sink: &Sink<'_>) -> String {
     let mut line = format!("{} open descriptors", text::count(report.total));
     match (report.limit.soft, report.usage_percent) {
         (Some(soft), Some(usage)) => {
@@ -130,7 +129,7 @@ fn headline(report: &FdReport, style: Style) -> String {
             line += &format!(
                 " · soft limit {} ({})",
                 text::count(soft),
-                paint(&used, code, style.color)
+                sink.paint(&used, code)
             );
         }
         _ => line += " · soft limit unlimited",
@@ -142,8 +141,8 @@ fn headline(report: &FdReport, style: Style) -> String {
     line
 }
 
-fn kinds_table(report: &FdReport, style: Style) -> Table {
-    let mut table = new_table(style);
+fn kinds_table(report: &FdReport, sink: &Sink<'_>) -> Table {
+    let mut table = sink.table();
     table.set_header(vec![
         Cell::new("KIND"),
         Cell::new("COUNT"),
@@ -166,8 +165,8 @@ fn kinds_table(report: &FdReport, style: Style) -> Table {
     table
 }
 
-fn groups_table(report: &FdReport, style: Style) -> Table {
-    let mut table = new_table(style);
+fn groups_table(report: &FdReport, sink: &Sink<'_>) -> Table {
+    let mut table = sink.table();
     let over = report.growth.is_some();
     let mut header = vec!["COUNT", "KIND", "STATE", "DIR", "TARGET"];
     if over {

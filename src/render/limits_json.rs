@@ -8,6 +8,8 @@ use crate::analyze::limits::LimitsReport;
 use crate::error::split_hint;
 use crate::model::limits::LimitPair;
 use crate::render::fds_json::{round2, Limit};
+use crate::render::format::{Json, Renderer};
+use crate::render::several;
 use crate::render::SCHEMA_VERSION;
 
 #[derive(Serialize)]
@@ -89,14 +91,26 @@ fn limit(pair: LimitPair) -> Limit {
     }
 }
 
-pub fn write(report: &LimitsReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
-    writeln!(out)
+impl Renderer<LimitsReport> for Json {
+    fn render(&self, report: &LimitsReport, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &document(report))?;
+        writeln!(out)
+    }
+}
+
+impl<S> Renderer<several::Several<'_, LimitsReport, S>> for Json {
+    fn render(
+        &self,
+        several: &several::Several<'_, LimitsReport, S>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write_many(several.entries, out)
+    }
 }
 
 /// Several targets: an array of the single-PID documents, and of error documents (the
 /// `--json` error shape with the PID) for those that could not be read.
-pub fn write_many(entries: &[Entry<'_>], out: &mut impl Write) -> io::Result<()> {
+fn write_many(entries: &[Entry<'_>], out: &mut dyn Write) -> io::Result<()> {
     let values: Vec<Item> = entries
         .iter()
         .map(|e| match e {

@@ -5,37 +5,33 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment};
 
 use crate::analyze::limits::{LimitsReport, LimitsSummary};
-use crate::render::limits_json::Entry;
+use crate::render::format::{Renderer, Terminal};
 use crate::render::several;
-use crate::render::table::{new_table, rendered};
-use crate::render::text::{self, paint, sanitize};
-use crate::render::Style;
+use crate::render::sink::Sink;
+use crate::render::text::{self, sanitize};
 
-pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+fn write(report: &LimitsReport, sink: &mut Sink<'_>) -> io::Result<()> {
     let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
-    wrapln!(
-        out,
-        style.width,
+    proseln!(
+        sink,
         "{} {}",
-        paint(&format!("PID {}", report.pid), 1, style.color),
+        sink.paint(&format!("PID {}", report.pid), 1),
         comm
     )?;
     for c in &report.changes {
         if c.changed() {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  RLIMIT_{} changed: soft {} -> {}, hard {} -> {}",
                 c.resource.name(),
                 text::limit(c.before.soft),
-                paint(&text::limit(c.after.soft), 32, style.color),
+                sink.paint(&text::limit(c.after.soft), 32),
                 text::limit(c.before.hard),
-                paint(&text::limit(c.after.hard), 32, style.color)
+                sink.paint(&text::limit(c.after.hard), 32)
             )?;
         } else {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  RLIMIT_{} unchanged (already soft {} · hard {})",
                 c.resource.name(),
                 text::limit(c.after.soft),
@@ -48,29 +44,22 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
         .map(|u| format!(" ({} of the soft limit)", text::percent(u)))
         .unwrap_or_default();
     match (report.open_fds, &report.open_fds_unknown) {
-        (Some(open), _) => wrapln!(
-            out,
-            style.width,
-            "  open descriptors {}{usage}",
-            text::count(open)
-        )?,
-        (None, why) => wrapln!(
-            out,
-            style.width,
+        (Some(open), _) => proseln!(sink, "  open descriptors {}{usage}", text::count(open))?,
+        (None, why) => proseln!(
+            sink,
             "  open descriptors: unknown ({})",
             why.as_deref().unwrap_or("not readable")
         )?,
     }
-    wrapln!(
-        out,
-        style.width,
+    proseln!(
+        sink,
         "  RLIMIT_NOFILE soft {} · hard {} · fs.nr_open {}",
         text::limit(report.nofile.soft),
         text::limit(report.nofile.hard),
         text::limit(report.nr_open)
     )?;
     if let Some(all) = &report.all {
-        let mut table = new_table(style);
+        let mut table = sink.table();
         // prlimit's columns and names, so the two read side by side.
         table.set_header(vec!["RESOURCE", "DESCRIPTION", "SOFT", "HARD", "UNITS"]);
         for l in all {
@@ -83,31 +72,34 @@ pub fn write(report: &LimitsReport, style: Style, out: &mut impl Write) -> io::R
                 Cell::new(r.prlimit_unit()),
             ]);
         }
-        writeln!(out)?;
-        writeln!(out, "{}", rendered(&mut table))?;
+        writeln!(sink)?;
+        sink.put_table(&mut table)?;
     }
     for note in &report.notes {
-        wrapln!(
-            out,
-            style.width,
-            "{} {}",
-            paint("note:", 36, style.color),
-            sanitize(note)
-        )?;
+        proseln!(sink, "{} {}", sink.paint("note:", 36), sanitize(note))?;
     }
     Ok(())
 }
 
 /// Several targets: one report each, a line for each that could not be read, then the
 /// summary line.
-pub fn write_many(
-    entries: &[Entry<'_>],
-    summary: &LimitsSummary,
-    failed: &[(i32, String, &'static str)],
-    style: Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    several::write_entries(entries, style, out, |report, out| write(report, style, out))?;
+pub type Several<'a> = several::Several<'a, LimitsReport, LimitsSummary>;
+
+impl Renderer<Several<'_>> for Terminal {
+    fn render(&self, several: &Several<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write_many(several, &mut self.sink(out))
+    }
+}
+
+impl Renderer<LimitsReport> for Terminal {
+    fn render(&self, report: &LimitsReport, out: &mut dyn Write) -> io::Result<()> {
+        write(report, &mut self.sink(out))
+    }
+}
+
+fn write_many(several: &Several<'_>, sink: &mut Sink<'_>) -> io::Result<()> {
+    let summary = several.summary;
+    several::write_entries(several.entries, sink, write)?;
     let mut line = format!(
         "{} {}",
         summary.processes,
@@ -120,7 +112,7 @@ pub fn write_many(
     if summary.near_limit > 0 {
         line.push_str(&format!(
             " · {} {} at {:.0}% or more of the NOFILE soft limit",
-            paint(&summary.near_limit.to_string(), 31, style.color),
+            sink.paint(&summary.near_limit.to_string(), 31),
             if summary.near_limit == 1 { "is" } else { "are" },
             summary.near_limit_percent
         ));
@@ -137,8 +129,8 @@ pub fn write_many(
             summary.uncounted
         ));
     }
-    if !failed.is_empty() {
-        line.push_str(&format!(" · {} not readable", failed.len()));
+    if several.failed() > 0 {
+        line.push_str(&format!(" · {} not readable", several.failed()));
     }
-    wrapln!(out, style.width, "{line}")
+    proseln!(sink, "{line}")
 }

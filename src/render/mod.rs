@@ -9,12 +9,16 @@ macro_rules! wrapln {
     };
 }
 
+#[macro_use]
+pub mod sink;
+
 pub mod error_json;
 pub mod fds_json;
 pub mod fds_list;
 pub mod fds_table;
 pub mod findings;
 pub mod flame;
+pub mod format;
 pub mod heap_json;
 pub mod heap_table;
 pub mod heap_text;

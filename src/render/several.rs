@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::render::text::{paint, sanitize};
-use crate::render::Style;
+use crate::render::sink::Sink;
+use crate::render::text::sanitize;
 
 /// One target of several: its report, or why it could not be read.
 pub enum Entry<'a, R> {
@@ -16,28 +16,40 @@ pub enum Entry<'a, R> {
     },
 }
 
+/// Several targets' reports, in the order the targets were named, and what they add up to.
+pub struct Several<'a, R, S> {
+    pub entries: &'a [Entry<'a, R>],
+    pub summary: &'a S,
+}
+
+impl<R, S> Several<'_, R, S> {
+    /// How many targets could not be read.
+    pub fn failed(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Error { .. }))
+            .count()
+    }
+}
+
 /// Every entry, a blank line between two, a report by `write_report` and a failure as
 /// `PID N why`; the caller writes the summary after.
-pub fn write_entries<R, W: Write>(
+pub fn write_entries<R>(
     entries: &[Entry<'_, R>],
-    style: Style,
-    out: &mut W,
-    mut write_report: impl FnMut(&R, &mut W) -> io::Result<()>,
+    sink: &mut Sink<'_>,
+    mut write_report: impl FnMut(&R, &mut Sink<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     for (i, entry) in entries.iter().enumerate() {
         if i > 0 {
-            writeln!(out)?;
+            writeln!(sink)?;
         }
         match entry {
-            Entry::Report(report) => write_report(report, out)?,
-            Entry::Error { pid, line, .. } => wrapln!(
-                out,
-                style.width,
-                "{} {}",
-                paint(&format!("PID {pid}"), 1, style.color),
-                sanitize(line)
-            )?,
+            Entry::Report(report) => write_report(report, sink)?,
+            Entry::Error { pid, line, .. } => {
+                let pid = sink.paint(&format!("PID {pid}"), 1);
+                proseln!(sink, "{pid} {}", sanitize(line))?
+            }
         }
     }
-    writeln!(out)
+    writeln!(sink)
 }

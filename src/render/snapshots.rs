@@ -9,7 +9,9 @@ use crate::analyze::limits::{summarize, LimitChange, LimitsReport};
 use crate::analyze::policy::FdPolicy;
 use crate::model::fd::FdKind;
 use crate::model::limits::{LimitPair, NamedLimit, Resource};
-use crate::render::{fds_json, fds_table, limits_json, limits_table, Style};
+use crate::render::format::{Json, Renderer, Terminal};
+use crate::render::several::Several;
+use crate::render::{limits_json, Style};
 
 fn check(name: &str, rendered: Vec<u8>) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -130,21 +132,25 @@ fn report(over: bool) -> FdReport {
 #[test]
 fn fds_table() {
     let mut out = Vec::new();
-    fds_table::write(&report(false), Style::default(), &mut out).unwrap();
+    Terminal(Style::default())
+        .render(&report(false), &mut out)
+        .unwrap();
     check("fds.txt", out);
 }
 
 #[test]
 fn fds_over_table() {
     let mut out = Vec::new();
-    fds_table::write(&report(true), Style::default(), &mut out).unwrap();
+    Terminal(Style::default())
+        .render(&report(true), &mut out)
+        .unwrap();
     check("fds-over.txt", out);
 }
 
 #[test]
 fn fds_json() {
     let mut out = Vec::new();
-    fds_json::write(&report(true), &mut out).unwrap();
+    Json.render(&report(true), &mut out).unwrap();
     check("fds-over.json", out);
 }
 
@@ -172,14 +178,16 @@ fn limits_report() -> LimitsReport {
 #[test]
 fn limits_table() {
     let mut out = Vec::new();
-    limits_table::write(&limits_report(), Style::default(), &mut out).unwrap();
+    Terminal(Style::default())
+        .render(&limits_report(), &mut out)
+        .unwrap();
     check("limits.txt", out);
 }
 
 #[test]
 fn limits_json() {
     let mut out = Vec::new();
-    limits_json::write(&limits_report(), &mut out).unwrap();
+    Json.render(&limits_report(), &mut out).unwrap();
     check("limits.json", out);
 }
 
@@ -198,14 +206,16 @@ fn limits_uncounted() -> LimitsReport {
 #[test]
 fn limits_uncounted_table() {
     let mut out = Vec::new();
-    limits_table::write(&limits_uncounted(), Style::default(), &mut out).unwrap();
+    Terminal(Style::default())
+        .render(&limits_uncounted(), &mut out)
+        .unwrap();
     check("limits-uncounted.txt", out);
 }
 
 #[test]
 fn limits_uncounted_json() {
     let mut out = Vec::new();
-    limits_json::write(&limits_uncounted(), &mut out).unwrap();
+    Json.render(&limits_uncounted(), &mut out).unwrap();
     check("limits-uncounted.json", out);
 }
 
@@ -263,14 +273,14 @@ fn limits_many_table() {
     let (reports, failed) = limits_many();
     let summary = summarize(&reports, FdPolicy::default().near_limit_percent);
     let mut out = Vec::new();
-    limits_table::write_many(
-        &limits_entries(&reports, &failed),
-        &summary,
-        &failed,
-        Style::default(),
-        &mut out,
-    )
-    .unwrap();
+    let entries = limits_entries(&reports, &failed);
+    let several = Several {
+        entries: &entries,
+        summary: &summary,
+    };
+    Terminal(Style::default())
+        .render(&several, &mut out)
+        .unwrap();
     check("limits-many.txt", out);
 }
 
@@ -278,6 +288,12 @@ fn limits_many_table() {
 fn limits_many_json() {
     let (reports, failed) = limits_many();
     let mut out = Vec::new();
-    limits_json::write_many(&limits_entries(&reports, &failed), &mut out).unwrap();
+    let summary = summarize(&reports, FdPolicy::default().near_limit_percent);
+    let entries = limits_entries(&reports, &failed);
+    let several = Several {
+        entries: &entries,
+        summary: &summary,
+    };
+    Json.render(&several, &mut out).unwrap();
     check("limits-many.json", out);
 }
