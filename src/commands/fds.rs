@@ -21,7 +21,7 @@ use crate::commands::Output;
 use crate::exit::Outcome;
 use crate::model::fd::FdKind;
 use crate::render::fds_json::Entry;
-use crate::render::fds_list::{self, JsonArray, RowPeers};
+use crate::render::fds_list::{list_writer, Footer, ListWriter, RowPeers};
 use crate::render::progress::WaitBar;
 use crate::render::several::Several;
 
@@ -190,43 +190,29 @@ fn run_list(
 ) -> Result<Outcome> {
     let pids = opts.targets.resolve(&opts.proc_root)?;
     let several = !matches!(opts.targets, Targets::One(_));
-    let mut json = JsonArray::default();
+    let mut writer = list_writer(output.format(), out);
     let (mut listed, mut failed) = (0usize, Vec::new());
     for &pid in &pids {
-        // A blank line between processes, written with the next one's first line: a process
-        // found by name that has exited writes nothing.
-        let separate = !output.json && listed + failed.len() > 0;
         let result = Target::open(pid, &opts.proc_root)
             .map_err(anyhow::Error::from)
-            .and_then(|target| list(&target, opts, filter, output, separate, &mut json, out));
+            .and_then(|target| list(&target, opts, filter, writer.as_mut()));
         match result {
             Ok(()) => listed += 1,
             Err(err) if opts.targets.by_name() && targets::exited(&err) => {}
             Err(err) if is_broken_pipe(&err) => return Err(err),
             // One target: the plain error, as every command gives it, unless a JSON array
             // is already open (it is closed with the error in it, so stdout stays JSON).
-            Err(err) if !(several || output.json && json.started()) => return Err(err),
+            Err(err) if !(several || writer.open()) => return Err(err),
             Err(err) => {
                 let line = targets::one_line(&err);
                 let kind = crate::error::kind_of(&err);
-                if output.json {
-                    json.error(pid, kind, &line, out)?;
-                } else {
-                    if separate {
-                        writeln!(out)?;
-                    }
-                    fds_list::write_error(pid, &line, output.style, out)?;
-                }
+                writer.error(pid, kind, &line)?;
                 failed.push((pid, line, kind));
             }
         }
     }
-    if output.json {
-        json.end(out)?;
-    } else if several {
-        writeln!(out)?;
-        fds_list::write_summary(listed, failed.len(), out)?;
-    }
+    writer.end(listed, failed.len(), several)?;
+    drop(writer);
     if failed.is_empty() {
         Ok(Outcome::Steady)
     } else if output.json {
@@ -249,34 +235,21 @@ fn list(
     target: &Target,
     opts: &FdsOptions,
     filter: &RowFilter,
-    output: &Output,
-    separate: bool,
-    json: &mut JsonArray,
-    out: &mut impl Write,
+    writer: &mut dyn ListWriter,
 ) -> Result<()> {
-    // The heading waits for the first row (or the end of an empty scan), so a process that
-    // cannot be read at all is one line, not a heading and an error.
-    let mut headed = output.json;
-    let heading = |out: &mut dyn Write| -> std::io::Result<()> {
-        if separate {
-            writeln!(out)?;
-        }
-        fds_list::write_heading(
-            target.pid,
-            target.comm().as_deref(),
-            output.style,
-            &mut *out,
-        )
-    };
     let peers = if opts.peers {
         Some(find_peers(target)?)
     } else {
         None
     };
+    // The heading waits for the first row (or the end of an empty scan), so a process that
+    // cannot be read at all is one line, not a heading and an error.
+    let comm = target.comm();
+    let mut headed = false;
     let mut shown = 0u64;
     let stats = list_scan::scan_rows(target, filter, |row| {
         if !headed {
-            heading(&mut *out)?;
+            writer.heading(target.pid, comm.as_deref())?;
             headed = true;
         }
         shown += 1;
@@ -285,27 +258,22 @@ fn list(
             complete: p.scan.processes_hidden == 0
                 && (row.kind != FdKind::Unix || p.scan.unix_peers_unknown.is_none()),
         });
-        if output.json {
-            json.row(target.pid, row, ends.as_ref(), out)?;
-        } else {
-            fds_list::write_row(row, ends.as_ref().map(|e| e.holders.as_slice()), out)?;
-        }
+        writer.row(target.pid, row, ends.as_ref())?;
         Ok(())
     })?;
     if !headed {
-        heading(&mut *out)?;
+        writer.heading(target.pid, comm.as_deref())?;
     }
-    if !output.json {
-        let filtered = !filter.kinds.is_empty() || filter.pattern.is_some();
-        let total = if filtered {
+    let filtered = !filter.kinds.is_empty() || filter.pattern.is_some();
+    writer.footer(&Footer {
+        shown,
+        total: if filtered {
             stats.listed - stats.vanished
         } else {
             shown
-        };
-        fds_list::write_footer(shown, total, stats.vanished, out)?;
-        if let Some(peers) = &peers {
-            fds_list::write_peer_scan(&peers.scan, out)?;
-        }
-    }
+        },
+        vanished: stats.vanished,
+        peer_scan: peers.as_ref().map(|p| &p.scan),
+    })?;
     Ok(())
 }

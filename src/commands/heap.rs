@@ -17,10 +17,10 @@ use crate::commands::Output;
 use crate::error::CollectError;
 use crate::exit::Outcome;
 use crate::model::profile::Profile;
-use crate::model::snapshot::Snapshot;
+use crate::model::snapshot::{Snapshot, Written};
 use crate::parse::pprof::decode_profile;
+use crate::render::flame;
 use crate::render::progress::WaitBar;
-use crate::render::{flame, heap_json, heap_table};
 
 /// Where cgroup v2 is mounted; the target's cgroup path is read below it.
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -156,11 +156,12 @@ fn snapshot(
     }
     let mut meta = snap.meta.clone();
     meta.profile_file = snap.profile.as_ref().map(|_| path.display().to_string());
-    if output.json {
-        heap_json::write_snapshot(&meta, &files, snap.profile.is_some(), out)?;
-    } else {
-        heap_table::write_snapshot(&meta, &files, output.style, out)?;
-    }
+    let written = Written {
+        meta: &meta,
+        files: &files,
+        profile: snap.profile.is_some(),
+    };
+    output.format().render(&written, out)?;
     Ok(Outcome::Steady)
 }
 
@@ -192,11 +193,7 @@ fn top(source: &str, opts: &HeapOptions, output: &Output, out: &mut impl Write) 
         },
         view(&opts.view),
     )?;
-    if output.json {
-        heap_json::write_top(&report, out)?;
-    } else {
-        heap_table::write_top(&report, output.style, out)?;
-    }
+    output.format().render(&report, out)?;
     Ok(Outcome::Steady)
 }
 
@@ -293,11 +290,7 @@ fn diff(
         &HeapPolicy::default(),
     )?;
     if !folded_only {
-        if output.json {
-            heap_json::write_diff(&report, out)?;
-        } else {
-            heap_table::write_diff(&report, output.style, out)?;
-        }
+        output.format().render(&report, out)?;
     }
     Ok(if report.grew {
         Outcome::Found
@@ -366,10 +359,6 @@ fn list(
         );
     };
     let listed = heap_report::build_list(label, &profile, pattern, view(&opts.view))?;
-    if output.json {
-        heap_json::write_list(&listed, out)?;
-    } else {
-        heap_table::write_list(&listed, output.style, out)?;
-    }
+    output.format().render(&listed, out)?;
     Ok(Outcome::Steady)
 }

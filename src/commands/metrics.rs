@@ -9,7 +9,7 @@ use crate::analyze::metrics::metric_families;
 use crate::collect::metrics_scan::{ReadOptions, Selection, Watcher};
 use crate::commands::Output;
 use crate::exit::Outcome;
-use crate::render::openmetrics;
+use crate::render::format::{OpenMetrics, Renderer};
 
 #[derive(Debug, Clone)]
 pub struct MetricsOptions {
@@ -36,7 +36,7 @@ pub fn run(opts: &MetricsOptions, output: &Output, out: &mut impl Write) -> Resu
         }
     }
     let mut text = Vec::new();
-    openmetrics::write(&metric_families(&readings, opts.top), &mut text)?;
+    OpenMetrics.render(&metric_families(&readings, opts.top), &mut text)?;
     match &opts.out {
         Some(path) => write_atomically(path, &text)?,
         None => out.write_all(&text)?,

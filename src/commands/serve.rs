@@ -13,6 +13,7 @@ use crate::collect::scrape_http::{self, ServerLimits};
 use crate::collect::shutdown;
 use crate::commands::Output;
 use crate::exit::Outcome;
+use crate::render::format::{OpenMetrics, Renderer};
 use crate::render::openmetrics;
 
 #[derive(Debug, Clone)]
@@ -54,7 +55,8 @@ pub fn run(opts: &ServeOptions, output: &Output) -> Result<Outcome> {
             .filter_map(|(_, r)| r.ok())
             .collect();
         let mut body = Vec::new();
-        openmetrics::write(&metric_families(&readings, top), &mut body)
+        OpenMetrics
+            .render(&metric_families(&readings, top), &mut body)
             .map_err(|e| e.to_string())?;
         Ok((body, openmetrics::CONTENT_TYPE))
     };

@@ -20,8 +20,8 @@ use crate::commands::Output;
 use crate::error::CollectError;
 use crate::exit::Outcome;
 use crate::parse::goroutines::parse_dump;
+use crate::render::flame;
 use crate::render::progress::WaitBar;
-use crate::render::{flame, stacks_json, stacks_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
@@ -172,11 +172,7 @@ pub fn run(opts: &StacksOptions, output: &Output, out: &mut impl Write) -> Resul
     }
     // The folded stacks stand in for the table; the exit status stays the table's.
     if !opts.folded {
-        if output.json {
-            stacks_json::write(&report, out)?;
-        } else {
-            stacks_table::write(&report, output.style, out)?;
-        }
+        output.format().render(&report, out)?;
     }
     Ok(if report.stuck() {
         Outcome::Found

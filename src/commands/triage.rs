@@ -25,7 +25,7 @@ use crate::model::stacks::GoroutineDump;
 use crate::parse::goroutines::parse_dump;
 use crate::render::progress::WaitBar;
 use crate::render::text::duration;
-use crate::render::{triage_json, triage_table};
+use crate::render::triage_text::{Sliding, Triaged};
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 const MAX_GO_BYTES: u64 = 64 << 20;
@@ -102,11 +102,11 @@ pub fn run(opts: &TriageOptions, output: &Output, out: &mut impl Write) -> Resul
             policy.warmup_fraction * 100.0
         );
     }
-    if output.json {
-        triage_json::write(&report, taken.extras.exited, out)?;
-    } else {
-        triage_table::write(&report, taken.extras.exited, output.style, out)?;
-    }
+    let triaged = Triaged {
+        report: &report,
+        exited: taken.extras.exited,
+    };
+    output.format().render(&triaged, out)?;
     Ok(if !report.verdicts.is_empty() {
         Outcome::Found
     } else if taken.extras.exited {
@@ -143,11 +143,12 @@ fn slide(
         interval.as_secs_f64().max(1.0),
         policy,
     );
-    if output.json {
-        triage_json::write_sliding(&taken.facts, width.as_secs_f64(), &windows, out)?;
-    } else {
-        triage_table::write_sliding(&taken.facts, width.as_secs_f64(), &windows, out)?;
-    }
+    let sliding = Sliding {
+        facts: &taken.facts,
+        width: width.as_secs_f64(),
+        windows: &windows,
+    };
+    output.format().render(&sliding, out)?;
     Ok(if windows.iter().any(|w| w.kind.is_some()) {
         Outcome::Found
     } else {

@@ -63,3 +63,11 @@ impl SnapshotMeta {
         }
     }
 }
+
+/// What `heap snapshot` wrote, for its report: the facts, the files, and whether a pprof
+/// profile is among them (a non-Go target gets its smaps only).
+pub struct Written<'a> {
+    pub meta: &'a SnapshotMeta,
+    pub files: &'a [std::path::PathBuf],
+    pub profile: bool,
+}

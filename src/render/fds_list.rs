@@ -10,32 +10,149 @@ use crate::analyze::census::Direction;
 use crate::analyze::fd_list::{flag_names, mode, FdRow};
 use crate::model::peer::{Holder, PeerScan};
 use crate::render::error_json::TargetError;
+use crate::render::format::Format;
 use crate::render::peers::{endpoints, scan_line};
-use crate::render::text::{self, paint, sanitize};
-use crate::render::Style;
+use crate::render::sink::Sink;
+use crate::render::text::{self, sanitize};
 
-/// The heading of one process's rows.
-pub fn write_heading(
-    pid: i32,
-    comm: Option<&str>,
-    style: Style,
-    out: &mut (impl Write + ?Sized),
-) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} {}",
-        paint(&format!("PID {pid}"), 1, style.color),
-        comm.map(sanitize).unwrap_or_default()
-    )?;
-    writeln!(
-        out,
-        "{:>6}  {:<14} {:<4} {:>10} {:>10}  {:<30} TARGET",
-        "FD", "KIND", "MODE", "POS", "INODE", "FLAGS"
-    )
+/// `fds --list` written as the scan goes, one implementation per format: the streaming
+/// counterpart of `format::Renderer`, since no report waits for the last row.
+pub trait ListWriter {
+    /// A process's first line, before its first row (or alone, when it has none).
+    fn heading(&mut self, pid: i32, comm: Option<&str>) -> io::Result<()>;
+    fn row(&mut self, pid: i32, row: &FdRow, peers: Option<&RowPeers<'_>>) -> io::Result<()>;
+    /// After a process's rows.
+    fn footer(&mut self, footer: &Footer<'_>) -> io::Result<()>;
+    /// A process that could not be listed, in place of its rows.
+    fn error(&mut self, pid: i32, kind: &str, line: &str) -> io::Result<()>;
+    /// After every process: how many were listed and how many not, for several.
+    fn end(&mut self, listed: usize, failed: usize, several: bool) -> io::Result<()>;
+    /// Whether a document is open that an error must go into rather than end (a JSON array).
+    fn open(&self) -> bool;
+}
+
+/// After one process's rows: how many were shown of how many, how many closed while being
+/// read, and (under `--peers`) what the search for other ends read.
+pub struct Footer<'a> {
+    pub shown: u64,
+    pub total: u64,
+    pub vanished: u64,
+    pub peer_scan: Option<&'a PeerScan>,
+}
+
+/// The writer for the format asked for.
+pub fn list_writer<'a>(format: Format, out: &'a mut dyn Write) -> Box<dyn ListWriter + 'a> {
+    match format {
+        Format::Terminal(style) => Box::new(TerminalList {
+            sink: Sink::new(out, style),
+            processes: 0,
+        }),
+        Format::Json => Box::new(JsonList {
+            out,
+            array: JsonArray::default(),
+        }),
+    }
+}
+
+struct TerminalList<'a> {
+    sink: Sink<'a>,
+    /// Processes headed or failed so far: a blank line goes before each one after the first.
+    processes: usize,
+}
+
+impl TerminalList<'_> {
+    fn separate(&mut self) -> io::Result<()> {
+        if self.processes > 0 {
+            writeln!(self.sink)?;
+        }
+        self.processes += 1;
+        Ok(())
+    }
+}
+
+impl ListWriter for TerminalList<'_> {
+    fn heading(&mut self, pid: i32, comm: Option<&str>) -> io::Result<()> {
+        self.separate()?;
+        let pid = self.sink.paint(&format!("PID {pid}"), 1);
+        writeln!(
+            self.sink,
+            "{pid} {}",
+            comm.map(sanitize).unwrap_or_default()
+        )?;
+        writeln!(
+            self.sink,
+            "{:>6}  {:<14} {:<4} {:>10} {:>10}  {:<30} TARGET",
+            "FD", "KIND", "MODE", "POS", "INODE", "FLAGS"
+        )
+    }
+
+    fn row(&mut self, _pid: i32, row: &FdRow, peers: Option<&RowPeers<'_>>) -> io::Result<()> {
+        write_row(row, peers.map(|p| p.holders.as_slice()), &mut self.sink)
+    }
+
+    fn footer(&mut self, footer: &Footer<'_>) -> io::Result<()> {
+        write_footer(footer, &mut self.sink)
+    }
+
+    fn error(&mut self, pid: i32, _kind: &str, line: &str) -> io::Result<()> {
+        self.separate()?;
+        let pid = self.sink.paint(&format!("PID {pid}"), 1);
+        writeln!(self.sink, "{pid} {}", sanitize(line))
+    }
+
+    fn end(&mut self, listed: usize, failed: usize, several: bool) -> io::Result<()> {
+        if !several {
+            return Ok(());
+        }
+        let mut line = format!(
+            "{} listed",
+            text::plural(listed as u64, "process", "processes")
+        );
+        if failed > 0 {
+            line.push_str(&format!(" · {failed} not readable"));
+        }
+        writeln!(self.sink, "\n{line}")
+    }
+
+    fn open(&self) -> bool {
+        false
+    }
+}
+
+struct JsonList<'a> {
+    out: &'a mut dyn Write,
+    array: JsonArray,
+}
+
+impl ListWriter for JsonList<'_> {
+    fn heading(&mut self, _pid: i32, _comm: Option<&str>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn row(&mut self, pid: i32, row: &FdRow, peers: Option<&RowPeers<'_>>) -> io::Result<()> {
+        self.array.row(pid, row, peers, &mut *self.out)
+    }
+
+    /// Each row carries its own `pid`; the counts are the array's length.
+    fn footer(&mut self, _footer: &Footer<'_>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn error(&mut self, pid: i32, kind: &str, line: &str) -> io::Result<()> {
+        self.array.error(pid, kind, line, &mut *self.out)
+    }
+
+    fn end(&mut self, _listed: usize, _failed: usize, _several: bool) -> io::Result<()> {
+        self.array.end(&mut *self.out)
+    }
+
+    fn open(&self) -> bool {
+        self.array.started()
+    }
 }
 
 /// `peers`, under `--peers`: the other ends, shown after the target.
-pub fn write_row(row: &FdRow, peers: Option<&[&Holder]>, out: &mut impl Write) -> io::Result<()> {
+fn write_row(row: &FdRow, peers: Option<&[&Holder]>, out: &mut dyn Write) -> io::Result<()> {
     let kind = match row.socket_type {
         Some(ty) => format!("{} {ty}", row.kind.name()),
         None => row.kind.name().to_string(),
@@ -60,14 +177,6 @@ pub fn write_row(row: &FdRow, peers: Option<&[&Holder]>, out: &mut impl Write) -
     )
 }
 
-/// Under the rows, with `--peers`: what the search for other ends read.
-pub fn write_peer_scan(scan: &PeerScan, out: &mut impl Write) -> io::Result<()> {
-    for line in scan_line(scan) {
-        writeln!(out, "  {}", sanitize(&line))?;
-    }
-    Ok(())
-}
-
 /// `LISTEN 127.0.0.1:8080`, `ESTABLISHED -> 10.0.3.7:5432`, `/var/log/app.log pins 3.0 GiB`.
 fn target_label(row: &FdRow) -> String {
     let mut label = String::new();
@@ -85,8 +194,15 @@ fn target_label(row: &FdRow) -> String {
     label
 }
 
-/// After the rows: how many were shown, and how many closed while being read.
-pub fn write_footer(shown: u64, total: u64, vanished: u64, out: &mut impl Write) -> io::Result<()> {
+/// After the rows: how many were shown, how many closed while being read, and what the
+/// search for other ends read.
+fn write_footer(footer: &Footer<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let Footer {
+        shown,
+        total,
+        vanished,
+        peer_scan,
+    } = *footer;
     let mut line = if shown == total {
         text::plural(total, "descriptor", "descriptors")
     } else {
@@ -99,29 +215,11 @@ pub fn write_footer(shown: u64, total: u64, vanished: u64, out: &mut impl Write)
     if vanished > 0 {
         line.push_str(&format!(" · {} closed while being read", vanished));
     }
-    writeln!(out, "  {line}")
-}
-
-/// A target that could not be listed, in place of its rows.
-pub fn write_error(pid: i32, line: &str, style: Style, out: &mut impl Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} {}",
-        paint(&format!("PID {pid}"), 1, style.color),
-        sanitize(line)
-    )
-}
-
-/// Under several targets' rows.
-pub fn write_summary(listed: usize, failed: usize, out: &mut impl Write) -> io::Result<()> {
-    let mut line = format!(
-        "{} listed",
-        text::plural(listed as u64, "process", "processes")
-    );
-    if failed > 0 {
-        line.push_str(&format!(" · {failed} not readable"));
+    writeln!(out, "  {line}")?;
+    for line in peer_scan.map(scan_line).unwrap_or_default() {
+        writeln!(out, "  {}", sanitize(&line))?;
     }
-    writeln!(out, "{line}")
+    Ok(())
 }
 
 /// One row on the wire. Field names are a contract with scripts: add, never rename.
@@ -168,27 +266,27 @@ pub struct RowPeers<'a> {
 
 /// A JSON array written one element at a time.
 #[derive(Debug, Default)]
-pub struct JsonArray {
+struct JsonArray {
     started: bool,
     elements: u64,
 }
 
 impl JsonArray {
-    pub fn started(&self) -> bool {
+    fn started(&self) -> bool {
         self.started
     }
 
-    pub fn begin(&mut self, out: &mut impl Write) -> io::Result<()> {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
         self.started = true;
         write!(out, "[")
     }
 
-    pub fn row(
+    fn row(
         &mut self,
         pid: i32,
         row: &FdRow,
         peers: Option<&RowPeers<'_>>,
-        out: &mut impl Write,
+        out: &mut dyn Write,
     ) -> io::Result<()> {
         let json = RowJson {
             pid,
@@ -223,19 +321,13 @@ impl JsonArray {
     }
 
     /// A target that could not be read, in the `--json` error shape with its PID.
-    pub fn error(
-        &mut self,
-        pid: i32,
-        kind: &str,
-        line: &str,
-        out: &mut impl Write,
-    ) -> io::Result<()> {
+    fn error(&mut self, pid: i32, kind: &str, line: &str, out: &mut dyn Write) -> io::Result<()> {
         self.separate(out)?;
         serde_json::to_writer(&mut *out, &TargetError::new("fds", pid, kind, line))?;
         Ok(())
     }
 
-    pub fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
+    fn end(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if !self.started {
             self.begin(out)?;
         }
@@ -245,7 +337,7 @@ impl JsonArray {
         writeln!(out, "]")
     }
 
-    fn separate(&mut self, out: &mut impl Write) -> io::Result<()> {
+    fn separate(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if !self.started {
             self.begin(out)?;
         }

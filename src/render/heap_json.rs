@@ -10,8 +10,9 @@ use crate::analyze::heap_report::{HeapDiff, HeapList, HeapTop};
 use crate::analyze::ledger::{LiveHeap, LiveSource, MemoryVerdict};
 use crate::model::go::{GoEnv, GoInfo};
 use crate::model::memory::{CgroupMemory, MemStats, ProcMemory};
-use crate::model::snapshot::SnapshotMeta;
+use crate::model::snapshot::{SnapshotMeta, Written};
 use crate::render::fds_json::round2;
+use crate::render::format::{Json, Renderer};
 use crate::render::{heap_text, SCHEMA_VERSION};
 
 #[derive(Serialize)]
@@ -55,11 +56,35 @@ struct SnapshotDoc<'a> {
     facts: Facts<'a>,
 }
 
-pub fn write_snapshot(
+impl Renderer<Written<'_>> for Json {
+    fn render(&self, written: &Written<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write_snapshot(written.meta, written.files, written.profile, out)
+    }
+}
+
+impl Renderer<HeapTop> for Json {
+    fn render(&self, top: &HeapTop, out: &mut dyn Write) -> io::Result<()> {
+        write_top(top, out)
+    }
+}
+
+impl Renderer<HeapDiff> for Json {
+    fn render(&self, diff: &HeapDiff, out: &mut dyn Write) -> io::Result<()> {
+        write_diff(diff, out)
+    }
+}
+
+impl Renderer<HeapList> for Json {
+    fn render(&self, list: &HeapList, out: &mut dyn Write) -> io::Result<()> {
+        write_list(list, out)
+    }
+}
+
+fn write_snapshot(
     meta: &SnapshotMeta,
     files: &[PathBuf],
     has_profile: bool,
-    out: &mut impl Write,
+    out: &mut dyn Write,
 ) -> io::Result<()> {
     let doc = SnapshotDoc {
         schema_version: SCHEMA_VERSION,
@@ -189,7 +214,7 @@ fn percent(part: i64, whole: i64) -> f64 {
     }
 }
 
-pub fn write_top(top: &HeapTop, out: &mut impl Write) -> io::Result<()> {
+fn write_top(top: &HeapTop, out: &mut dyn Write) -> io::Result<()> {
     let total = top.profile.as_ref().map(|p| p.total);
     let doc = TopDoc {
         schema_version: SCHEMA_VERSION,
@@ -316,7 +341,7 @@ pub fn verdict_kind(v: &MemoryVerdict) -> &'static str {
     }
 }
 
-pub fn write_diff(diff: &HeapDiff, out: &mut impl Write) -> io::Result<()> {
+fn write_diff(diff: &HeapDiff, out: &mut dyn Write) -> io::Result<()> {
     let base_total = diff.profile.as_ref().map(|p| p.base_total);
     let doc = DiffDoc {
         schema_version: SCHEMA_VERSION,
@@ -440,7 +465,7 @@ struct ListedLineJson {
     cum: i64,
 }
 
-pub fn write_list(list: &HeapList, out: &mut impl Write) -> io::Result<()> {
+fn write_list(list: &HeapList, out: &mut dyn Write) -> io::Result<()> {
     let r = &list.report;
     let doc = ListDoc {
         schema_version: SCHEMA_VERSION,

@@ -9,11 +9,12 @@ use crate::analyze::gc_window::Moment;
 use crate::analyze::heap_report::{HeapDiff, HeapList, HeapTop};
 use crate::analyze::ledger::LedgerLine;
 use crate::model::snapshot::SnapshotMeta;
+use crate::model::snapshot::Written;
+use crate::render::format::{Renderer, Terminal};
 use crate::render::heap_text::{memstats_as_of, note, profile_as_of, signed_value, value, verdict};
-use crate::render::table::{new_table, rendered};
-use crate::render::text::{self, paint, sanitize};
+use crate::render::sink::Sink;
+use crate::render::text::{self, sanitize};
 use crate::render::wrap;
-use crate::render::Style;
 
 fn right(s: String) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
@@ -23,21 +24,18 @@ fn pct(part: i64, whole: i64) -> String {
     text::share(part as f64, whole as f64)
 }
 
-fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {
+fn header(meta: &SnapshotMeta, sink: &mut Sink<'_>) -> io::Result<()> {
     if meta.pid == 0 {
         return Ok(());
     }
     let comm = meta.comm.as_deref().map(sanitize).unwrap_or_default();
-    let mut line = format!(
-        "{} {comm}",
-        paint(&format!("PID {}", meta.pid), 1, style.color)
-    );
+    let mut line = format!("{} {comm}", sink.paint(&format!("PID {}", meta.pid), 1));
     if let Some(go) = &meta.go {
         let version = go.version.as_deref().unwrap_or("go (version unknown)");
         let module = go.module.as_deref().or(go.path.as_deref()).unwrap_or("");
         line += &format!(" · {version} {}", sanitize(module));
     }
-    wrapln!(out, style.width, "{}", line.trim_end())?;
+    proseln!(sink, "{}", line.trim_end())?;
     let m = &meta.memory;
     let mut mem = format!(
         "  RSS {} (anon {}, file {})",
@@ -64,48 +62,66 @@ fn header(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result
             );
         }
     }
-    wrapln!(out, style.width, "{mem}")?;
+    proseln!(sink, "{mem}")?;
     if let Some(endpoint) = &meta.endpoint {
-        wrapln!(out, style.width, "  profile from {}", sanitize(endpoint))?;
+        proseln!(sink, "  profile from {}", sanitize(endpoint))?;
     }
     Ok(())
 }
 
-fn warnings(meta: &SnapshotMeta, style: Style, out: &mut impl Write) -> io::Result<()> {
+fn warnings(meta: &SnapshotMeta, sink: &mut Sink<'_>) -> io::Result<()> {
     for w in &meta.warnings {
-        let shown = paint("!", 33, style.color);
-        writeln!(out, "{}", wrap::labelled("!", &shown, w, style.width))?;
+        let shown = sink.paint("!", 33);
+        writeln!(sink, "{}", wrap::labelled("!", &shown, w, sink.width()))?;
     }
     Ok(())
 }
 
-pub fn write_snapshot(
-    meta: &SnapshotMeta,
-    files: &[PathBuf],
-    style: Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    header(meta, style, out)?;
+impl Renderer<Written<'_>> for Terminal {
+    fn render(&self, written: &Written<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write_snapshot(written.meta, written.files, &mut self.sink(out))
+    }
+}
+
+impl Renderer<HeapTop> for Terminal {
+    fn render(&self, top: &HeapTop, out: &mut dyn Write) -> io::Result<()> {
+        write_top(top, &mut self.sink(out))
+    }
+}
+
+impl Renderer<HeapDiff> for Terminal {
+    fn render(&self, diff: &HeapDiff, out: &mut dyn Write) -> io::Result<()> {
+        write_diff(diff, &mut self.sink(out))
+    }
+}
+
+impl Renderer<HeapList> for Terminal {
+    fn render(&self, list: &HeapList, out: &mut dyn Write) -> io::Result<()> {
+        write_list(list, &mut self.sink(out))
+    }
+}
+
+fn write_snapshot(meta: &SnapshotMeta, files: &[PathBuf], sink: &mut Sink<'_>) -> io::Result<()> {
+    header(meta, sink)?;
     for f in files {
-        wrapln!(out, style.width, "  wrote {}", f.display())?;
+        proseln!(sink, "  wrote {}", f.display())?;
     }
     if let Some(profile) = files
         .first()
         .filter(|_| meta.profile_file.is_some() || files.len() > 1)
     {
-        wrapln!(
-            out,
-            style.width,
+        proseln!(
+            sink,
             "  read it with `steady heap top {}` or `go tool pprof {}`",
             profile.display(),
             profile.display()
         )?;
     }
-    warnings(meta, style, out)
+    warnings(meta, sink)
 }
 
-fn ledger_table(lines: &[LedgerLine], style: Style) -> Table {
-    let mut table = new_table(style);
+fn ledger_table(lines: &[LedgerLine], sink: &Sink<'_>) -> Table {
+    let mut table = sink.table();
     table.set_header(vec!["WHERE THE MEMORY IS", "BYTES", ""]);
     for l in lines {
         table.add_row(vec![
@@ -121,21 +137,19 @@ fn ledger_table(lines: &[LedgerLine], style: Style) -> Table {
     table
 }
 
-pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Result<()> {
-    header(&top.meta, style, out)?;
+fn write_top(top: &HeapTop, sink: &mut Sink<'_>) -> io::Result<()> {
+    header(&top.meta, sink)?;
     if let Some(p) = &top.profile {
         let unit = p.sample_type.unit.as_str();
-        wrapln!(
-            out,
-            style.width,
+        proseln!(
+            sink,
             "  {} total {}",
             p.sample_type.name,
             value(p.total, unit)
         )?;
         if let Some(filters) = &top.filters {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  {}: {} of it ({}) pass",
                 sanitize(filters),
                 value(p.kept_total, unit),
@@ -143,16 +157,15 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
             )?;
         }
         if let Some(m) = &top.moment {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  profile as of {} · MemStats and RSS {}",
                 profile_as_of(m),
                 memstats_as_of(m)
             )?;
         }
-        writeln!(out)?;
-        let mut table = new_table(style);
+        writeln!(sink)?;
+        let mut table = sink.table();
         table.set_header(vec!["FLAT", "FLAT%", "SUM%", "CUM", "CUM%", "FUNCTION"]);
         let mut sum = 0;
         for e in &p.entries {
@@ -166,11 +179,10 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
                 Cell::new(sanitize(&e.name)),
             ]);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
         if p.entries.len() < top.entries_total {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  ({} of {} entries; --top 0 shows all)",
                 text::count(p.entries.len() as u64),
                 text::count(top.entries_total as u64)
@@ -178,35 +190,35 @@ pub fn write_top(top: &HeapTop, style: Style, out: &mut impl Write) -> io::Resul
         }
     }
     if !top.ledger.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "{}", rendered(&mut ledger_table(&top.ledger, style)))?;
+        writeln!(sink)?;
+        let mut ledger = ledger_table(&top.ledger, sink);
+        sink.put_table(&mut ledger)?;
     }
     if let Some(totals) = &top.mapping_totals {
-        writeln!(out)?;
-        let mut table = new_table(style);
+        writeln!(sink)?;
+        let mut table = sink.table();
         table.set_header(vec!["MAPPINGS", "RSS"]);
         for (category, bytes) in totals {
             table.add_row(vec![Cell::new(category.name()), right(text::bytes(*bytes))]);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
     }
-    warnings(&top.meta, style, out)
+    warnings(&top.meta, sink)
 }
 
-pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Result<()> {
+fn write_diff(diff: &HeapDiff, sink: &mut Sink<'_>) -> io::Result<()> {
     let over = diff
         .seconds
         .map(|s| format!(" over {}", text::duration(s)))
         .unwrap_or_default();
-    wrapln!(
-        out,
-        style.width,
+    proseln!(
+        sink,
         "{} -> {}{over}",
         sanitize(&diff.base),
         sanitize(&diff.new)
     )?;
     if let (Some(b), Some(n)) = (&diff.base_moment, &diff.new_moment) {
-        moments(b, n, style, out)?;
+        moments(b, n, sink)?;
     }
     if let Some(p) = &diff.profile {
         let unit = p.sample_type.unit.as_str();
@@ -214,9 +226,8 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             .per_minute(p.total_delta())
             .map(|r| format!(", {}/min", signed_value(r.round() as i64, unit)))
             .unwrap_or_default();
-        wrapln!(
-            out,
-            style.width,
+        proseln!(
+            sink,
             "  {}: {} -> {} ({}, {} of base{rate})",
             p.sample_type.name,
             value(p.base_total, unit),
@@ -225,9 +236,8 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             pct(p.total_delta(), p.base_total)
         )?;
         if let Some(filters) = &diff.filters {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  {}: {} -> {} of it pass ({})",
                 sanitize(filters),
                 value(p.base_kept, unit),
@@ -235,8 +245,8 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 signed_value(p.new_kept - p.base_kept, unit)
             )?;
         }
-        writeln!(out)?;
-        let mut table = new_table(style);
+        writeln!(sink)?;
+        let mut table = sink.table();
         let rated = diff.per_minute(0).is_some();
         let mut header = vec!["FLAT Δ", "FLAT%", "CUM Δ", "CUM%", "FUNCTION"];
         if rated {
@@ -267,11 +277,10 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
             }
             table.add_row(row);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
         if p.entries.len() < diff.entries_total {
-            wrapln!(
-                out,
-                style.width,
+            proseln!(
+                sink,
                 "  ({} of {} entries; --top 0 shows all)",
                 text::count(p.entries.len() as u64),
                 text::count(diff.entries_total as u64)
@@ -279,8 +288,8 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
         }
     }
     if !diff.ledger.is_empty() {
-        writeln!(out)?;
-        let mut table = new_table(style);
+        writeln!(sink)?;
+        let mut table = sink.table();
         table.set_header(vec!["WHERE THE MEMORY IS", "BEFORE", "AFTER", "CHANGE"]);
         for c in &diff.ledger {
             table.add_row(vec![
@@ -290,11 +299,11 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(c.delta(), "bytes")),
             ]);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
     }
     if let (Some(regions), Some(totals)) = (&diff.regions, &diff.region_totals) {
-        writeln!(out)?;
-        let mut table = new_table(style);
+        writeln!(sink)?;
+        let mut table = sink.table();
         table.set_header(vec!["MAPPINGS", "RSS BEFORE", "RSS AFTER", "CHANGE"]);
         for (category, before, after) in totals {
             table.add_row(vec![
@@ -304,9 +313,9 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                 right(signed_value(*after as i64 - *before as i64, "bytes")),
             ]);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
         if !regions.is_empty() {
-            let mut table = new_table(style);
+            let mut table = sink.table();
             table.set_header(vec!["CHANGE", "RSS NOW", "KIND", "REGION"]);
             for r in regions {
                 table.add_row(vec![
@@ -316,46 +325,41 @@ pub fn write_diff(diff: &HeapDiff, style: Style, out: &mut impl Write) -> io::Re
                     Cell::new(sanitize(&r.name)),
                 ]);
             }
-            writeln!(out)?;
-            writeln!(out, "{}", rendered(&mut table))?;
+            writeln!(sink)?;
+            sink.put_table(&mut table)?;
         }
     }
     for v in &diff.verdicts {
-        let shown = paint("!", 33, style.color);
+        let shown = sink.paint("!", 33);
         writeln!(
-            out,
+            sink,
             "{}",
-            wrap::labelled("!", &shown, &verdict(v), style.width)
+            wrap::labelled("!", &shown, &verdict(v), sink.width())
         )?;
     }
     for n in &diff.notes {
-        let shown = paint("?", 36, style.color);
+        let shown = sink.paint("?", 36);
         writeln!(
-            out,
+            sink,
             "{}",
-            wrap::labelled("?", &shown, &note(n), style.width)
+            wrap::labelled("?", &shown, &note(n), sink.width())
         )?;
     }
     if !diff.grew {
         if diff.live.is_none() && diff.profile.is_some() {
-            wrapln!(out, style.width, "  nothing else grew past the thresholds")?;
+            proseln!(sink, "  nothing else grew past the thresholds")?;
         } else {
-            wrapln!(
-                out,
-                style.width,
-                "  steady: nothing grew past the thresholds"
-            )?;
+            proseln!(sink, "  steady: nothing grew past the thresholds")?;
         }
     }
     Ok(())
 }
 
 /// Which moment the profile rows and the ledger below are of.
-fn moments(base: &Moment, new: &Moment, style: Style, out: &mut impl Write) -> io::Result<()> {
+fn moments(base: &Moment, new: &Moment, sink: &mut Sink<'_>) -> io::Result<()> {
     let cycles = new.last_gc.num_gc.saturating_sub(base.last_gc.num_gc);
-    wrapln!(
-        out,
-        style.width,
+    proseln!(
+        sink,
         "  profile as of {} → {} · {} between (NumGC {} → {})",
         profile_as_of(base),
         profile_as_of(new),
@@ -368,9 +372,8 @@ fn moments(base: &Moment, new: &Moment, style: Style, out: &mut impl Write) -> i
     } else {
         " (HeapAlloc then counts garbage allocated since the GC)"
     };
-    wrapln!(
-        out,
-        style.width,
+    proseln!(
+        sink,
         "  MemStats and RSS at each snapshot: {} → {}{garbage}",
         memstats_as_of(base),
         memstats_as_of(new)
@@ -379,21 +382,19 @@ fn moments(base: &Moment, new: &Moment, style: Style, out: &mut impl Write) -> i
 
 /// `heap list`: per function, its flat and cum and a row per line, as go tool pprof -list
 /// (without the source text, which steady does not need or read).
-pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Result<()> {
+fn write_list(list: &HeapList, sink: &mut Sink<'_>) -> io::Result<()> {
     let r = &list.report;
     let unit = r.sample_type.unit.as_str();
-    wrapln!(
-        out,
-        style.width,
+    proseln!(
+        sink,
         "{} · {} total {}",
         sanitize(&list.source),
         r.sample_type.name,
         value(r.total, unit)
     )?;
     if let Some(filters) = &list.filters {
-        wrapln!(
-            out,
-            style.width,
+        proseln!(
+            sink,
             "  {}: {} of it ({}) pass",
             sanitize(filters),
             value(r.kept_total, unit),
@@ -401,23 +402,21 @@ pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Re
         )?;
     }
     for f in &r.functions {
-        writeln!(out)?;
-        wrapln!(
-            out,
-            style.width,
+        writeln!(sink)?;
+        proseln!(
+            sink,
             "{} in {}",
-            paint(&sanitize(&f.name), 1, style.color),
+            sink.paint(&sanitize(&f.name), 1),
             sanitize(&f.file)
         )?;
-        wrapln!(
-            out,
-            style.width,
+        proseln!(
+            sink,
             "  {} flat, {} cum ({} of total)",
             value(f.flat, unit),
             value(f.cum, unit),
             pct(f.cum, r.total)
         )?;
-        let mut table = new_table(style);
+        let mut table = sink.table();
         table.set_header(vec!["FLAT", "CUM", "LINE"]);
         for l in &f.lines {
             let dot = |v: i64| {
@@ -433,7 +432,7 @@ pub fn write_list(list: &HeapList, style: Style, out: &mut impl Write) -> io::Re
                 right(l.line.to_string()),
             ]);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
     }
     Ok(())
 }

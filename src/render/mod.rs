@@ -1,14 +1,6 @@
 //! Writers of reports: tables for people, JSON for scripts, a progress bar while waiting.
 //! Everything writes to an `impl Write`; nothing here collects or decides.
 
-/// `writeln!` for a line of prose: formats it, then wraps it at `width` on word boundaries,
-/// continuation lines two columns deeper than the line's own indentation (`wrap::line`).
-macro_rules! wrapln {
-    ($out:expr, $width:expr, $($fmt:tt)+) => {
-        $crate::render::wrap::line(&mut *$out, $width, &format!($($fmt)+))
-    };
-}
-
 #[macro_use]
 pub mod sink;
 

@@ -10,11 +10,18 @@
 use std::io::{self, Write};
 
 use crate::analyze::metrics::Family;
+use crate::render::format::{OpenMetrics, Renderer};
 
 /// The Content-Type `serve` answers with.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-pub fn write(families: &[Family], out: &mut impl Write) -> io::Result<()> {
+impl Renderer<[Family]> for OpenMetrics {
+    fn render(&self, families: &[Family], out: &mut dyn Write) -> io::Result<()> {
+        write(families, out)
+    }
+}
+
+fn write(families: &[Family], out: &mut dyn Write) -> io::Result<()> {
     for f in families {
         if f.points.is_empty() {
             continue;

@@ -7,7 +7,8 @@ use crate::analyze::drift::Verdict;
 use serde::Serialize;
 
 use crate::analyze::runbook::{actions, next_steps, Card, NextStep};
-use crate::render::{text, wrap};
+use crate::render::format::{Json, Renderer, Terminal};
+use crate::render::{text, wrap, SCHEMA_VERSION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -28,6 +29,88 @@ impl From<NextStep> for StepJson {
             command: s.command,
             why: s.why,
         }
+    }
+}
+
+/// What `steady runbook` prints: the cards asked for, with the PID filled in.
+pub struct Cards<'a> {
+    pub cards: Vec<&'a Card>,
+    pub pid: Option<i32>,
+    pub format: Format,
+    /// No kind named: an index of the cards, one line each, rather than every card whole.
+    pub index: bool,
+}
+
+impl Renderer<Cards<'_>> for Terminal {
+    fn render(&self, cards: &Cards<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let mut sink = self.sink(out);
+        if cards.index && cards.format == Format::Text {
+            let indent = " ".repeat(25);
+            for c in &cards.cards {
+                sink.para(&format!("{:<24} ", c.name), &indent, c.title)?;
+            }
+            writeln!(sink)?;
+            return sink.para(
+                "",
+                "",
+                "`steady runbook KIND` prints one; --format markdown for an incident channel.",
+            );
+        }
+        let width = sink.width();
+        for (i, c) in cards.cards.iter().enumerate() {
+            if i > 0 {
+                writeln!(sink)?;
+            }
+            write_card(c, cards.pid, None, cards.format, width, &mut sink)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct CardJson {
+    kind: &'static str,
+    /// Which case of its kind the card is for (`inbound`: accepted connections); None for the
+    /// kind's main card.
+    variant: Option<&'static str>,
+    title: &'static str,
+    fingerprint: &'static str,
+    stop_the_bleeding: Vec<String>,
+    diagnose: Vec<StepJson>,
+    usual_causes: &'static [&'static str],
+    escalate: &'static str,
+}
+
+#[derive(Serialize)]
+struct CardsJson {
+    schema_version: u32,
+    command: &'static str,
+    cards: Vec<CardJson>,
+}
+
+impl Renderer<Cards<'_>> for Json {
+    fn render(&self, cards: &Cards<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let pid = cards.pid;
+        let doc = CardsJson {
+            schema_version: SCHEMA_VERSION,
+            command: "runbook",
+            cards: cards
+                .cards
+                .iter()
+                .map(|c| CardJson {
+                    kind: c.name,
+                    variant: c.variant,
+                    title: c.title,
+                    fingerprint: c.fingerprint,
+                    stop_the_bleeding: actions(c, pid),
+                    diagnose: next_steps(c, pid).into_iter().map(StepJson::from).collect(),
+                    usual_causes: c.usual_causes,
+                    escalate: c.escalate,
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
     }
 }
 

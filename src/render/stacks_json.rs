@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::analyze::stacks::{is_app_frame, StacksReport};
 use crate::model::stacks::GoFrame;
+use crate::render::format::{Json, Renderer};
 use crate::render::SCHEMA_VERSION;
 
 #[derive(Serialize)]
@@ -96,7 +97,13 @@ struct Document<'a> {
     notes: &'a [String],
 }
 
-pub fn write(report: &StacksReport, out: &mut impl Write) -> io::Result<()> {
+impl Renderer<StacksReport> for Json {
+    fn render(&self, report: &StacksReport, out: &mut dyn Write) -> io::Result<()> {
+        write(report, out)
+    }
+}
+
+fn write(report: &StacksReport, out: &mut dyn Write) -> io::Result<()> {
     let g = report.goroutines.as_ref();
     let doc = Document {
         schema_version: SCHEMA_VERSION,

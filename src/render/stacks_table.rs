@@ -6,10 +6,10 @@ use comfy_table::{Cell, CellAlignment, Color};
 
 use crate::analyze::stacks::{is_app_frame, GoroutineView, StacksReport, ThreadGroup};
 use crate::model::stacks::GoFrame;
-use crate::render::table::{new_table, rendered};
-use crate::render::text::{self, paint, sanitize};
+use crate::render::format::{Renderer, Terminal};
+use crate::render::sink::Sink;
+use crate::render::text::{self, sanitize};
 use crate::render::wrap;
-use crate::render::Style;
 
 pub fn wait_text(g: &GoroutineView) -> String {
     match g.group.wait_minutes {
@@ -42,15 +42,17 @@ fn short_file(file: &str) -> &str {
     file.rsplit('/').next().unwrap_or(file)
 }
 
-pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::Result<()> {
-    let w = style.width;
+impl Renderer<StacksReport> for Terminal {
+    fn render(&self, report: &StacksReport, out: &mut dyn Write) -> io::Result<()> {
+        write(report, &mut self.sink(out))
+    }
+}
+
+fn write(report: &StacksReport, sink: &mut Sink<'_>) -> io::Result<()> {
+    let w = sink.width();
     if let Some(pid) = report.pid {
         let comm = report.comm.as_deref().map(sanitize).unwrap_or_default();
-        writeln!(
-            out,
-            "{} {comm}",
-            paint(&format!("PID {pid}"), 1, style.color)
-        )?;
+        writeln!(sink, "{} {comm}", sink.paint(&format!("PID {pid}"), 1))?;
     }
     if let Some(g) = &report.goroutines {
         let source = report
@@ -63,26 +65,25 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             how_many(g.total, g.matched, "goroutine", "goroutines"),
             in_groups(g.groups_total),
         );
-        wrap::para(out, w, "  ", "    ", &line)?;
+        sink.para("  ", "    ", &line)?;
         if g.stuck_goroutines > 0 {
             writeln!(
-                out,
+                sink,
                 "  {}",
-                paint(
+                sink.paint(
                     &format!(
                         "{} stuck",
                         text::plural(g.stuck_goroutines, "goroutine", "goroutines")
                     ),
-                    31,
-                    style.color
+                    31
                 )
             )?;
         }
     }
     // A filter that kept nothing leaves the count line alone: no empty table under it.
     if let Some(g) = report.goroutines.as_ref().filter(|g| !g.groups.is_empty()) {
-        writeln!(out)?;
-        let mut table = new_table(style);
+        writeln!(sink)?;
+        let mut table = sink.table();
         table.set_header(vec!["#", "COUNT", "STATE", "WAIT", "", "WHERE"]);
         for (i, v) in g.groups.iter().enumerate() {
             let place = focus(&v.group.frames)
@@ -109,17 +110,17 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 Cell::new(place),
             ]);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
         if g.groups.len() < g.groups_total {
             writeln!(
-                out,
+                sink,
                 "  ({} of {} groups; --top 0 shows all)",
                 text::count(g.groups.len() as u64),
                 text::count(g.groups_total as u64)
             )?;
         }
         for (i, v) in g.groups.iter().enumerate() {
-            writeln!(out)?;
+            writeln!(sink)?;
             let mut title = format!(
                 "#{} · {}",
                 i + 1,
@@ -149,38 +150,30 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 title += " · STUCK";
             }
             writeln!(
-                out,
+                sink,
                 "{}",
-                paint(&wrap::fill(&title, w, "", "    "), 1, style.color)
+                sink.paint(&wrap::fill(&title, w, "", "    "), 1)
             )?;
             for f in &v.group.frames {
                 let line = frame_line("    ", &f.function, &f.file, f.line, w);
                 let app = is_app_frame(&f.function);
-                writeln!(
-                    out,
-                    "{}",
-                    if app {
-                        paint(&line, 36, style.color)
-                    } else {
-                        line
-                    }
-                )?;
+                writeln!(sink, "{}", if app { sink.paint(&line, 36) } else { line })?;
             }
             if v.group.elided {
-                writeln!(out, "    ...additional frames elided...")?;
+                writeln!(sink, "    ...additional frames elided...")?;
             }
             if let Some(c) = &v.group.created_by {
                 let line = frame_line("    created by ", &c.function, &c.file, c.line, w);
-                writeln!(out, "{line}")?;
+                writeln!(sink, "{line}")?;
             }
             if !v.group.sample_ids.is_empty() {
                 let ids: Vec<String> = v.group.sample_ids.iter().map(u64::to_string).collect();
-                wrap::para(out, w, "    goroutines ", "      ", &ids.join(", "))?;
+                sink.para("    goroutines ", "      ", &ids.join(", "))?;
             }
         }
     }
     if let Some(t) = &report.threads {
-        writeln!(out)?;
+        writeln!(sink)?;
         let window = t
             .window_seconds
             .map(|s| format!(", CPU over {}", text::duration(s)))
@@ -190,10 +183,10 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             how_many(t.total, t.matched, "thread", "threads"),
             in_groups(t.groups_total)
         );
-        wrap::para(out, w, "  ", "    ", &line)?;
+        sink.para("  ", "    ", &line)?;
     }
     if let Some(t) = report.threads.as_ref().filter(|t| !t.groups.is_empty()) {
-        let mut table = new_table(style);
+        let mut table = sink.table();
         let mut header = vec!["COUNT", "STATE", "SYSCALL", "WCHAN", "CPU"];
         if t.window_seconds.is_some() {
             header.extend(["SPINNING", "STUCK"]);
@@ -225,7 +218,7 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
             row.push(Cell::new(names(g)));
             table.add_row(row);
         }
-        writeln!(out, "{}", rendered(&mut table))?;
+        sink.put_table(&mut table)?;
         for g in t
             .groups
             .iter()
@@ -238,16 +231,11 @@ pub fn write(report: &StacksReport, style: Style, out: &mut impl Write) -> io::R
                 names(g),
                 sanitize(&stack)
             );
-            wrap::para(out, w, "  ", "      ", &line)?;
+            sink.para("  ", "      ", &line)?;
         }
     }
     for note in &report.notes {
-        let shown = paint("note:", 36, style.color);
-        writeln!(
-            out,
-            "{}",
-            wrap::labelled("note:", &shown, &sanitize(note), w)
-        )?;
+        sink.labelled("note:", 36, &sanitize(note))?;
     }
     Ok(())
 }
@@ -313,6 +301,7 @@ mod tests {
     use crate::analyze::policy::StacksPolicy;
     use crate::analyze::stacks::{goroutine_report, GroupFilter};
     use crate::parse::goroutines::parse_dump;
+    use crate::render::Style;
 
     const STUCK: &str =
         include_str!("../../tests/fixtures/goroutines/go1.21-stuck-and-healthy.txt");
@@ -325,14 +314,11 @@ mod tests {
             ..StacksReport::default()
         };
         let mut out = Vec::new();
-        write(
-            &report,
-            Style {
-                color: false,
-                width,
-            },
-            &mut out,
-        )
+        Terminal(Style {
+            color: false,
+            width,
+        })
+        .render(&report, &mut out)
         .unwrap();
         String::from_utf8(out).unwrap()
     }

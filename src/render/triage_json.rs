@@ -8,8 +8,9 @@ use crate::analyze::drift::{Evidence, ProbeLatency, StuckEvidence, TriageReport,
 use crate::analyze::runbook::{card_for, next_steps};
 use crate::model::sample::TargetFacts;
 use crate::render::fds_json::round2;
+use crate::render::format::{Json, Renderer};
 use crate::render::runbook::StepJson;
-use crate::render::triage_text::describe;
+use crate::render::triage_text::{describe, Sliding, Triaged};
 use crate::render::SCHEMA_VERSION;
 
 /// A measured figure on the wire: bytes and counts as integers (a script comparing
@@ -340,7 +341,19 @@ struct Document<'a> {
     notes: &'a [String],
 }
 
-pub fn write(report: &TriageReport, exited: bool, out: &mut impl Write) -> io::Result<()> {
+impl Renderer<Triaged<'_>> for Json {
+    fn render(&self, triaged: &Triaged<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write(triaged.report, triaged.exited, out)
+    }
+}
+
+impl Renderer<Sliding<'_>> for Json {
+    fn render(&self, sliding: &Sliding<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write_sliding(sliding.facts, sliding.width, sliding.windows, out)
+    }
+}
+
+fn write(report: &TriageReport, exited: bool, out: &mut dyn Write) -> io::Result<()> {
     let pid = report.facts.pid;
     let doc = Document {
         schema_version: SCHEMA_VERSION,
@@ -439,11 +452,11 @@ struct SlidingDocument {
     windows: Vec<WindowJson>,
 }
 
-pub fn write_sliding(
+fn write_sliding(
     facts: &TargetFacts,
     width: f64,
     windows: &[WindowVerdict],
-    out: &mut impl Write,
+    out: &mut dyn Write,
 ) -> io::Result<()> {
     let doc = SlidingDocument {
         schema_version: SCHEMA_VERSION,

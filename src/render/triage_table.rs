@@ -5,17 +5,31 @@ use std::io::{self, Write};
 use crate::analyze::drift::{TriageReport, WindowVerdict};
 use crate::analyze::runbook::{card_for, STEADY};
 use crate::model::sample::TargetFacts;
+use crate::render::format::{Renderer, Terminal};
 use crate::render::runbook::{measured, write_card, Format};
-use crate::render::text::{self, paint, sanitize};
+use crate::render::sink::Sink;
+use crate::render::text::{self, sanitize};
+use crate::render::triage_text::{Sliding, Triaged};
 use crate::render::wrap;
-use crate::render::Style;
 
-pub fn write(
-    report: &TriageReport,
-    exited: bool,
-    style: Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
+impl Renderer<Triaged<'_>> for Terminal {
+    fn render(&self, triaged: &Triaged<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write(triaged.report, triaged.exited, &mut self.sink(out))
+    }
+}
+
+impl Renderer<Sliding<'_>> for Terminal {
+    fn render(&self, sliding: &Sliding<'_>, out: &mut dyn Write) -> io::Result<()> {
+        write_sliding(
+            sliding.facts,
+            sliding.width,
+            sliding.windows,
+            &mut self.sink(out),
+        )
+    }
+}
+
+fn write(report: &TriageReport, exited: bool, sink: &mut Sink<'_>) -> io::Result<()> {
     let f = &report.facts;
     let comm = f.comm.as_deref().map(sanitize).unwrap_or_default();
     let go = f
@@ -23,14 +37,14 @@ pub fn write(
         .as_deref()
         .map(|v| format!(" · {v}"))
         .unwrap_or_default();
-    let w = style.width;
+    let w = sink.width();
     writeln!(
-        out,
+        sink,
         "{} {comm}{go}",
-        paint(&format!("PID {}", f.pid), 1, style.color)
+        sink.paint(&format!("PID {}", f.pid), 1)
     )?;
     writeln!(
-        out,
+        sink,
         "  {} over {}",
         text::plural(report.samples as u64, "sample", "samples"),
         text::duration(report.window_seconds)
@@ -48,7 +62,7 @@ pub fn write(
                 l.p99_last * 1e3
             );
         }
-        wrap::para(out, w, "", "    ", &line)?;
+        sink.para("", "    ", &line)?;
     }
     if let Some(source) = report.memory.source {
         let cycles = report
@@ -56,26 +70,22 @@ pub fn write(
             .gc_cycles
             .map(|c| format!(" over {}", text::plural(c, "GC cycle", "GC cycles")))
             .unwrap_or_default();
-        wrap::para(
-            out,
-            w,
+        sink.para(
             "  ",
             "    ",
             &format!("memory judged from the {source}{cycles}"),
         )?;
     }
     if let Some(why) = &report.stopped_early {
-        wrap::para(out, w, "  ", "    ", why)?;
+        sink.para("  ", "    ", why)?;
     }
     for c in &report.checks {
-        let shown = paint("!", 33, style.color);
-        writeln!(out, "{}", wrap::labelled("!", &shown, &c.message, w))?;
+        sink.labelled("!", 33, &c.message)?;
     }
     for n in &report.notes {
-        let shown = paint("note:", 33, style.color);
-        writeln!(out, "{}", wrap::labelled("note:", &shown, &sanitize(n), w))?;
+        sink.labelled("note:", 33, &sanitize(n))?;
     }
-    writeln!(out)?;
+    writeln!(sink)?;
     if report.verdicts.is_empty() && exited {
         // The steady card would send the reader to rerun steady on a PID that is gone.
         let line = format!(
@@ -83,11 +93,7 @@ pub fn write(
             text::duration(report.window_seconds),
             f.pid
         );
-        writeln!(
-            out,
-            "{}",
-            paint(&wrap::fill(&line, w, "", "  "), 33, style.color)
-        )?;
+        writeln!(sink, "{}", sink.paint(&wrap::fill(&line, w, "", "  "), 33))?;
         return Ok(());
     }
     if report.verdicts.is_empty() {
@@ -96,13 +102,9 @@ pub fn write(
         } else {
             "steady: no drift found in what could be sampled (see the notes above)"
         };
-        writeln!(
-            out,
-            "{}",
-            paint(&wrap::fill(line, w, "", "  "), 32, style.color)
-        )?;
-        writeln!(out)?;
-        return write_card(&STEADY, Some(f.pid), None, Format::Text, w, out);
+        writeln!(sink, "{}", sink.paint(&wrap::fill(line, w, "", "  "), 32))?;
+        writeln!(sink)?;
+        return write_card(&STEADY, Some(f.pid), None, Format::Text, w, sink);
     }
     for v in &report.verdicts {
         let mut line = format!(
@@ -118,38 +120,34 @@ pub fn write(
         if let Some(primary) = v.consequence_of {
             line += &format!(" — a consequence of {}", primary.name());
         }
-        writeln!(
-            out,
-            "{}",
-            paint(&wrap::fill(&line, w, "", "  "), 31, style.color)
-        )?;
+        writeln!(sink, "{}", sink.paint(&wrap::fill(&line, w, "", "  "), 31))?;
     }
     for v in report
         .verdicts
         .iter()
         .filter(|v| v.consequence_of.is_none())
     {
-        writeln!(out)?;
-        write_card(card_for(v), Some(f.pid), Some(v), Format::Text, w, out)?;
+        writeln!(sink)?;
+        write_card(card_for(v), Some(f.pid), Some(v), Format::Text, w, sink)?;
     }
     Ok(())
 }
 
 /// One line per window offset: the primary verdict each window gives.
-pub fn write_sliding(
+fn write_sliding(
     facts: &TargetFacts,
     width: f64,
     windows: &[WindowVerdict],
-    out: &mut impl Write,
+    sink: &mut Sink<'_>,
 ) -> io::Result<()> {
     writeln!(
-        out,
+        sink,
         "PID {} · windows of {} along the recording",
         facts.pid,
         text::duration(width)
     )?;
     writeln!(
-        out,
+        sink,
         "{:>8}  {:>7}  {:<24} {:>18}  {:>10}  memory",
         "offset", "samples", "verdict", "rate", "confidence"
     )?;
@@ -160,7 +158,7 @@ pub fn write_sliding(
             _ => "-".to_string(),
         };
         writeln!(
-            out,
+            sink,
             "{:>8}  {:>7}  {:<24} {:>18}  {:>10}  {}",
             text::duration(w.offset),
             w.samples,

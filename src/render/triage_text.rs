@@ -1,8 +1,25 @@
-//! The sentences for a verdict's evidence, from the numbers the detectors found. Names that
+//! What the triage renderers share: the report as they take it, and the sentences for a
+//! verdict's evidence from the numbers the detectors found. Names that
 //! come from the target (groups, functions) are sanitized by the caller before a terminal.
 
-use crate::analyze::drift::Evidence;
+use crate::analyze::drift::{Evidence, TriageReport, WindowVerdict};
+use crate::model::sample::TargetFacts;
 use crate::render::text::{count, duration, percent, rate};
+
+/// A finished window as the triage renderers take it: the report, and whether the target
+/// exited before the window's end.
+pub struct Triaged<'a> {
+    pub report: &'a TriageReport,
+    pub exited: bool,
+}
+
+/// `--sliding`: the verdict of each window along a recording.
+pub struct Sliding<'a> {
+    pub facts: &'a TargetFacts,
+    /// The windows' width, in seconds.
+    pub width: f64,
+    pub windows: &'a [WindowVerdict],
+}
 
 pub fn describe(e: &Evidence) -> String {
     match e {
