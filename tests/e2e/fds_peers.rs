@@ -124,6 +124,8 @@ fn each_descriptors_other_end_is_the_process_and_descriptor_the_test_joined_it_t
     // /dev/null (0-2) has no other end.
     assert!(row(&rows, 0).peers.is_empty());
 
+    compare_with_ss(&target, &other);
+
     let text = steady(&["fds", &pid, "--list", "--peers"]);
     let stdout = String::from_utf8_lossy(&text.stdout);
     let line = stdout
@@ -185,5 +187,51 @@ fn census_groups_name_the_process_at_the_other_end() {
     assert!(
         stdout.contains(&format!("PID {} sleep (read end)", other.pid)),
         "{stdout}"
+    );
+}
+
+fn socket_inode(pid: i32, fd: RawFd) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/fd/{fd}"))
+        .unwrap()
+        .ino()
+}
+
+/// ss (iproute2) learns unix peers from the same sock_diag interface, independently of
+/// steady: its row for the target's socket names the peer's inode, and the peer's row names
+/// the process and descriptor steady named.
+fn compare_with_ss(target: &Holder, other: &Holder) {
+    let out = match std::process::Command::new("ss").args(["-xpH"]).output() {
+        Ok(out) if out.status.success() => out,
+        _ => {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "ss (iproute2) is missing under CI=true: .ci/run installs it"
+            );
+            eprintln!("ss not installed: the unix peers are not compared with it");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (ours, theirs) = (
+        socket_inode(target.pid, UNIX),
+        socket_inode(other.pid, UNIX_PEER),
+    );
+    // `u_str ESTAB 0 0 * LOCAL_INODE * PEER_INODE users:(("sleep",pid=N,fd=M))`
+    let row = |inode: u64| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|f| f.get(5).is_some_and(|i| *i == inode.to_string()))
+            .unwrap_or_else(|| panic!("ss lists no unix socket {inode}:\n{text}"))
+    };
+    assert_eq!(
+        row(ours)[7],
+        theirs.to_string(),
+        "ss names the peer steady found"
+    );
+    let users = row(theirs).join(" ");
+    assert!(
+        users.contains(&format!("pid={},fd={UNIX_PEER}", other.pid)),
+        "ss: {users}"
     );
 }
