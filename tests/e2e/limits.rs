@@ -364,7 +364,10 @@ fn several_targets_give_one_report_each_and_a_summary() {
     for pid in [a.pid, b.pid] {
         assert!(docs.iter().any(|d| d.pid == pid), "{pid} in {docs:?}");
     }
-    assert!(docs.iter().all(|d| d.comm.as_deref() == Some("fd_mix")));
+    assert!(
+        docs.iter().all(|d| d.comm.as_deref() == Some("fd_mix")),
+        "every process found by ^fd_mix$ is an fd_mix: {docs:?}"
+    );
     let (docs, _) = steady_json::<Vec<LimitsDoc>>(&["limits", "--name", "examples/fd_mix$"]);
     assert!(
         docs.iter().any(|d| d.pid == a.pid),
