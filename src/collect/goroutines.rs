@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::collect::endpoint::Endpoint;
 use crate::collect::http::{self, FetchError};
 use crate::model::stacks::GoroutineDump;
-use crate::parse::goroutines::{parse_dump, DumpError};
+use crate::parse::goroutines::{parse_dump_bytes, DumpError};
 
 #[derive(Debug, Clone)]
 pub struct GoroutineFetch {
@@ -41,7 +41,7 @@ pub fn fetch_goroutines(
 ) -> Result<FetchedDump, GoroutineFetchError> {
     let counted_url = endpoint.url("goroutine?debug=1");
     let counted = http::get(&counted_url, opts.timeout, opts.max_bytes)?;
-    let counted_dump = parse_dump(counted.body.as_slice(), &counted_url, opts.similar)?;
+    let counted_dump = parse_dump_bytes(&counted.body, &counted_url, opts.similar)?;
     let total = counted_dump.total;
     if total >= opts.max_full_dump && !opts.allow_stw {
         return Ok(FetchedDump {
@@ -55,7 +55,7 @@ pub fn fetch_goroutines(
     }
     let full_url = endpoint.url("goroutine?debug=2");
     let full = http::get(&full_url, opts.timeout, opts.max_bytes)?;
-    let dump = parse_dump(full.body.as_slice(), &full_url, opts.similar)?;
+    let dump = parse_dump_bytes(&full.body, &full_url, opts.similar)?;
     // The runtime stops writing a ?debug=2 dump at 64 MiB: the rest of the goroutines are
     // simply missing, so say so rather than under-count.
     const GO_DUMP_CAP: usize = 64 << 20;

@@ -19,7 +19,7 @@ use crate::collect::{clock, tasks};
 use crate::commands::Output;
 use crate::error::CollectError;
 use crate::exit::Outcome;
-use crate::parse::goroutines::parse_dump;
+use crate::parse::goroutines::{parse_dump, parse_dump_file};
 use crate::render::flame;
 use crate::render::progress::WaitBar;
 
@@ -250,8 +250,14 @@ fn read_dump_file(file: &str, opts: &StacksOptions) -> Result<crate::model::stac
     }
     let handle = std::fs::File::open(file)
         .with_context(|| format!("cannot read {file} — check the file name"))?;
-    if handle.metadata().map(|m| m.len()).unwrap_or(0) > limit {
+    let meta = handle.metadata().ok();
+    if meta.as_ref().map_or(0, |m| m.len()) > limit {
         bail!("{file} is larger than {limit} bytes — raise --max-bytes");
+    }
+    // A regular file can be cut into parts and read on every core; a pipe or a device
+    // (--file /dev/stdin) is read as the stream it is.
+    if meta.is_some_and(|m| m.is_file()) {
+        return Ok(parse_dump_file(&handle, file, opts.fetch.similar)?);
     }
     let reader = std::io::BufReader::with_capacity(1 << 16, handle);
     Ok(parse_dump(reader, file, opts.fetch.similar)?)

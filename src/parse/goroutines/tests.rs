@@ -1,6 +1,9 @@
 //! The dump parser on real dumps (tests/fixtures/goroutines) and on the runtime's formats.
 
+use super::lines::strip_log_timestamp;
+use super::parser::read_line_bounded;
 use super::*;
+use crate::model::stacks::GoroutineGroup;
 
 const GO119_DEBUG2: &str = include_str!("../../../tests/fixtures/goroutines/go1.19-debug2.txt");
 const GO119_DEBUG1: &str = include_str!("../../../tests/fixtures/goroutines/go1.19-debug1.txt");
@@ -419,4 +422,142 @@ fn header_markers_of_go124_to_go127() {
         publish,
         [(2, true, Some((12, 14))), (1, false, Some((14, 14)))]
     );
+}
+
+/// Every fixture, and variants of it (repeated so that stacks recur, CRLF line ends, kubectl
+/// timestamps), with and without `--similar`.
+fn fixture_variants() -> Vec<(String, Vec<u8>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/goroutines");
+    let mut out = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 12, "{paths:?}");
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let repeated = format!("{text}\n{text}\n{text}");
+        let crlf = text.replace('\n', "\r\n");
+        let stamped: String = text
+            .lines()
+            .map(|l| format!("2026-11-23T03:23:20.123456789Z {l}\n"))
+            .collect();
+        out.push((format!("{name} repeated"), repeated.into_bytes()));
+        out.push((format!("{name} crlf"), crlf.into_bytes()));
+        out.push((format!("{name} stamped"), stamped.into_bytes()));
+        out.push((name, text.into_bytes()));
+    }
+    out
+}
+
+/// A reader that hands out a few bytes at a time, so blocks straddle the scanner's refills.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(buf.len()).min(self.1);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// The scanner, the trickled scanner and the parts, against the line reader: the same groups
+/// in the same order, with the same counts, states, ages and sample ids.
+fn assert_same_as_reference(name: &str, bytes: &[u8]) {
+    for similar in [false, true] {
+        let want = parse_dump_by_line(bytes, name, similar).ok();
+        let fast = parse_dump(bytes, name, similar).ok();
+        assert_eq!(fast, want, "{name}, similar {similar}: scanner");
+        let trickled = parse_dump(std::io::BufReader::new(Trickle(bytes, 7)), name, similar).ok();
+        assert_eq!(trickled, want, "{name}, similar {similar}: trickled");
+        for parts in [2, 3, 7] {
+            let split = parse_dump_in_parts(bytes, parts, name, similar).ok();
+            assert_eq!(split, want, "{name}, similar {similar}: {parts} parts");
+        }
+    }
+}
+
+#[test]
+fn fast_paths_group_every_fixture_as_the_line_reader_does() {
+    for (name, bytes) in fixture_variants() {
+        assert_same_as_reference(&name, &bytes);
+    }
+}
+
+#[test]
+fn equal_length_stacks_that_differ_stay_apart() {
+    // Same length, same first and last bytes, one byte apart in the middle; the same frames in
+    // another state, or marked leaked: four groups, whatever the hash says.
+    let block = |state: &str, line: u32| {
+        format!("goroutine 1 [{state}]:\nmain.a()\n\t/m.go:{line} +0x1\nmain.main()\n\t/m.go:9\n\n")
+    };
+    let mut dump = String::new();
+    for i in 0..50 {
+        dump.push_str(&block("select", 11 + i % 2));
+        dump.push_str(&block("sleep", 11));
+        dump.push_str(&block("select (leaked)", 11));
+    }
+    let parsed = parse(&dump, false);
+    let counts: Vec<_> = parsed
+        .groups
+        .iter()
+        .map(|g| (g.state.as_str(), g.leaked, g.frames[0].line, g.count))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("select", false, 11, 25),
+            ("sleep", false, 11, 50),
+            ("select", true, 11, 50),
+            ("select", false, 12, 25)
+        ]
+    );
+    assert_same_as_reference("equal length", dump.as_bytes());
+}
+
+#[test]
+fn fast_paths_agree_on_limits_and_odd_bytes() {
+    // A block longer than the scanner's buffer, twice; lines past MAX_LINE; names that are not
+    // UTF-8 (each such goroutine is its own group); more distinct stacks than MAX_GROUPS.
+    let mut huge = String::from("goroutine 1 [select]:\n");
+    for i in 0..40_000 {
+        huge.push_str(&format!("main.f{i}(...)\n\t/src/main.go:{i} +0x1d\n"));
+    }
+    let huge = format!("{huge}\n{}", huge.replace("goroutine 1 ", "goroutine 2 "));
+    assert_same_as_reference("huge", huge.as_bytes());
+    let mut long = b"goroutine 3 [select]:\nmain.".to_vec();
+    long.extend(vec![b'x'; 2 * MAX_LINE]);
+    long.extend_from_slice(b"()\n\t/m.go:1\n\n");
+    let long = [long.clone(), long.clone(), long].concat();
+    assert_same_as_reference("long lines", &long);
+    let odd = b"goroutine 4 [select]:\nmain.\xff()\n\t/m.go:1\n\n".repeat(3);
+    assert_eq!(
+        parse_dump(odd.as_slice(), "odd", false)
+            .unwrap()
+            .groups
+            .len(),
+        3
+    );
+    assert_same_as_reference("not UTF-8", &odd);
+    let mut many = String::new();
+    for i in 0..MAX_GROUPS + 50 {
+        many.push_str(&format!(
+            "goroutine {i} [select]:\nmain.f{}()\n\t/m.go:1\n\n",
+            i % (MAX_GROUPS + 20)
+        ));
+    }
+    assert_same_as_reference("overflow", many.as_bytes());
+    for text in [
+        "",
+        "goroutine",
+        "goroutine 1 [x]:",
+        "goroutine 1 [x]:\n\t",
+        "\n\n\n",
+    ] {
+        assert_same_as_reference(text, text.as_bytes());
+    }
 }
