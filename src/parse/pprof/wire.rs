@@ -187,6 +187,14 @@ impl<R: BufRead> Stream<R> {
     /// that arrive, never with the length a field claims.
     pub fn read_payload(&mut self, len: u64, buf: &mut Vec<u8>) -> Result<(), StreamError> {
         buf.clear();
+        // Most payloads (a sample, a string) sit whole in the reader's buffer already.
+        let available = self.reader.fill_buf()?;
+        if let Some(payload) = usize::try_from(len).ok().and_then(|n| available.get(..n)) {
+            buf.extend_from_slice(payload);
+            let n = payload.len();
+            self.reader.consume(n);
+            return Ok(());
+        }
         let got = (&mut self.reader).take(len).read_to_end(buf)?;
         if (got as u64) < len {
             return Err(StreamError::Format("it ends inside a field".to_string()));
