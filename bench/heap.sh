@@ -3,8 +3,10 @@
 # `go tool pprof -top -base` and `-top -cum -base` on the same two files, and the standalone
 # google/pprof binary (installed from the Go module proxy into bench/out/gobin) doing the same,
 # time and peak memory measured in this run. The profiles come from bench/many_sites (over
-# 100,000 distinct allocation stacks, MemProfileRate=1). Needs go, hyperfine and /usr/bin/time;
-# writes bench/out/heap.txt and heap.ratios.
+# 100,000 distinct allocation stacks, MemProfileRate=1). Then a series: steady heap diff's peak
+# memory against profile size (about 1, 4, 16 and 64 MiB unzipped), every sample a stack of its
+# own over the same few locations, to show that memory follows distinct locations, not
+# samples. Needs go, hyperfine and /usr/bin/time; writes bench/out/heap.txt and heap.ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in go hyperfine /usr/bin/time python3; do
@@ -48,7 +50,17 @@ print("steady: total %d B, largest flat growth %s %d B" % (d["total_delta"], e["
     awk '/^Showing nodes accounting for/ { total = $5; sub(/B,$/, "", total) }
          /flat%/ { getline; flat = $1; sub(/B$/, "", flat); name = $NF }
          END { printf "google/pprof: total %s B, largest flat growth %s %s B\n", total, name, flat }' >>"$work/answer"
-python3 - "$work/rows" "$samples" "$bytes" "$out/heap.ratios" "$pprof_version" "$work/answer" <<'PY' | tee "$out/heap.txt"
+# The series: both profiles of each pair have the same stacks (the sizes differ, so every
+# sample's values change).
+for stacks in 30000 130000 500000 2000000; do
+    "$work/many_sites" -out "$work/series-base.pb.gz" -stacks "$stacks" -size 64
+    "$work/many_sites" -out "$work/series-new.pb.gz" -stacks "$stacks" -size 96
+    unzipped=$(python3 -c 'import gzip,sys; print(len(gzip.open(sys.argv[1]).read()))' "$work/series-new.pb.gz")
+    kib_secs=$({ /usr/bin/time -f '%M %e' "$steady" heap diff "$work/series-base.pb.gz" "$work/series-new.pb.gz" \
+        --json --top 0 2>&1 >/dev/null || true; } | tail -n 1)
+    echo "$stacks $unzipped $kib_secs"
+done >"$work/series"
+python3 - "$work/rows" "$samples" "$bytes" "$out/heap.ratios" "$pprof_version" "$work/answer" "$work/series" <<'PY' | tee "$out/heap.txt"
 import sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -75,6 +87,11 @@ for ours, theirs in (("steady_diff", "pprof_top_base"), ("steady_diff_cum", "ppr
           f"{mem:.2f} of its peak memory (goal <= 0.20): {'PASS' if mem <= 0.2 else 'MISS'}")
     ratios.append((f"heap diff{' --cum' if 'cum' in ours else ''} vs {labels[theirs]}",
                    rows[ours][0], rows[theirs][0], "<= 0.10"))
+print("steady heap diff's peak memory against profile size (many_sites: one stack per sample, same locations)")
+print(f"  {'samples':>10} {'unzipped':>10} {'peak RSS':>10} {'wall':>7}")
+for line in open(sys.argv[7]):
+    stacks, unzipped, kib, secs = line.split()
+    print(f"  {int(stacks):>10,} {int(unzipped)/2**20:>7.1f}MiB {int(kib)/1024:>7.1f}MiB {float(secs):>6.2f}s")
 with open(sys.argv[4], "w") as f:
     for what, a, b, goal in ratios:
         f.write(f"{what}|{a:.4f}|{b:.4f}|{goal}\n")

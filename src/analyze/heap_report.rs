@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::gc_window::{GcWindow, Moment};
-use crate::analyze::heap::{self, DiffReport, Granularity, ListReport, SampleFilter, TopReport};
+use crate::analyze::heap::{
+    self, DiffReport, FoldedProfile, Granularity, ListReport, SampleFilter, TopReport,
+};
 use crate::analyze::ledger::{
     self, Evidence, LedgerChange, LedgerLine, LiveHeap, MemoryVerdict, Note, ProfileGrowth,
 };
@@ -13,11 +15,11 @@ use crate::analyze::smaps::{self, Category, RegionChange};
 use crate::model::profile::Profile;
 use crate::model::snapshot::SnapshotMeta;
 
-/// A snapshot with its profile decoded.
-pub struct Decoded<'a> {
+/// A snapshot with its profile decoded: whole for top, folded into its sums for diff.
+pub struct Decoded<'a, P = Profile> {
     pub label: String,
     pub meta: &'a SnapshotMeta,
-    pub profile: Option<Profile>,
+    pub profile: Option<P>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,8 +150,8 @@ const INUSE: &str = "inuse_space";
 /// inuse_space's change between two profiles and the functions that grew most; reuses the
 /// view's diff when it is that one. None when a profile has no inuse_space.
 fn inuse_growth(
-    base: &Profile,
-    new: &Profile,
+    base: &FoldedProfile,
+    new: &FoldedProfile,
     view_diff: &DiffReport,
     view: View<'_>,
     policy: &HeapPolicy,
@@ -162,8 +164,9 @@ fn inuse_growth(
         view_diff
     } else {
         own = heap::diff(
-            heap::aggregate(base, base.sample_index(INUSE)?, Granularity::Functions),
-            heap::aggregate(new, new.sample_index(INUSE)?, Granularity::Functions),
+            base.functions()
+                .aggregate(base.profile.sample_index(INUSE)?),
+            new.functions().aggregate(new.profile.sample_index(INUSE)?),
             false,
         );
         &own
@@ -298,8 +301,8 @@ impl HeapDiff {
 }
 
 pub fn build_diff(
-    base: Decoded<'_>,
-    new: Decoded<'_>,
+    base: Decoded<'_, FoldedProfile>,
+    new: Decoded<'_, FoldedProfile>,
     view: View<'_>,
     policy: &HeapPolicy,
 ) -> Result<HeapDiff, ViewError> {
@@ -310,15 +313,15 @@ pub fn build_diff(
     let mut growth = None;
     let profile = match (&base.profile, &new.profile) {
         (Some(b), Some(n)) => {
-            let (bi, ni) = (sample_index(b, view.sample)?, sample_index(n, view.sample)?);
-            if !view.filter.focus_matches(b) && !view.filter.focus_matches(n) {
+            let (bi, ni) = (
+                sample_index(&b.profile, view.sample)?,
+                sample_index(&n.profile, view.sample)?,
+            );
+            if !view.filter.focus_matches(&b.profile) && !view.filter.focus_matches(&n.profile) {
                 return Err(focus_error(view, &new.label));
             }
-            let mut report = heap::diff(
-                heap::aggregate_filtered(b, bi, view.granularity, view.filter),
-                heap::aggregate_filtered(n, ni, view.granularity, view.filter),
-                view.by_cum,
-            );
+            let mut report =
+                heap::diff(b.view().aggregate(bi), n.view().aggregate(ni), view.by_cum);
             growth = inuse_growth(b, n, &report, view, policy);
             entries_total = report.entries.len();
             if view.top > 0 {
@@ -337,8 +340,8 @@ pub fn build_diff(
         }
     };
     let (base_moment, new_moment) = (
-        Moment::of_snapshot(base.meta, base.profile.as_ref()),
-        Moment::of_snapshot(new.meta, new.profile.as_ref()),
+        Moment::of_snapshot(base.meta, base.profile.as_ref().map(|p| &p.profile)),
+        Moment::of_snapshot(new.meta, new.profile.as_ref().map(|p| &p.profile)),
     );
     let window = base_moment
         .zip(new_moment)
@@ -399,13 +402,15 @@ pub fn build_diff(
 #[cfg(test)]
 mod recorded {
     use super::*;
+    use crate::analyze::heap::DiffFold;
     use crate::analyze::ledger::LiveSource;
-    use crate::parse::pprof::decode_profile;
+    use crate::parse::pprof::{decode_profile, fold_profile};
     use crate::render::heap_json::verdict_kind;
     use crate::render::heap_text::note_kind;
 
     struct Fixture {
         meta: SnapshotMeta,
+        bytes: Vec<u8>,
         profile: Profile,
     }
 
@@ -416,35 +421,50 @@ mod recorded {
         Fixture {
             meta: serde_json::from_str(&json).unwrap(),
             profile: decode_profile(&bytes, name, 64 << 20).unwrap(),
+            bytes,
         }
     }
 
+    /// The diff as `steady heap diff` builds it, folding each profile while decoding it;
+    /// checked against folding the profiles decoded whole (as the flame graph path does).
     fn diff_of(case: &str, sample: &str) -> HeapDiff {
         let (a, b) = (
             fixture(&format!("story-{case}-t0.pb.gz")),
             fixture(&format!("story-{case}-t1.pb.gz")),
         );
-        build_diff(
-            Decoded {
-                label: "t0".into(),
-                meta: &a.meta,
-                profile: Some(a.profile),
-            },
-            Decoded {
-                label: "t1".into(),
-                meta: &b.meta,
-                profile: Some(b.profile),
-            },
-            View {
-                sample,
-                granularity: Granularity::Functions,
-                by_cum: false,
-                top: 10,
-                filter: &SampleFilter::default(),
-            },
-            &HeapPolicy::default(),
-        )
-        .unwrap()
+        let view = View {
+            sample,
+            granularity: Granularity::Functions,
+            by_cum: false,
+            top: 10,
+            filter: &SampleFilter::default(),
+        };
+        let streamed = |f: &Fixture| {
+            let mut fold = DiffFold::new(view.granularity, view.filter);
+            let tables = fold_profile(&f.bytes, "fixture", 64 << 20, &mut fold).unwrap();
+            fold.finish(tables)
+        };
+        let whole = |f: &Fixture| DiffFold::of(f.profile.clone(), view.granularity, view.filter);
+        let build = |fold: &dyn Fn(&Fixture) -> FoldedProfile| {
+            build_diff(
+                Decoded {
+                    label: "t0".into(),
+                    meta: &a.meta,
+                    profile: Some(fold(&a)),
+                },
+                Decoded {
+                    label: "t1".into(),
+                    meta: &b.meta,
+                    profile: Some(fold(&b)),
+                },
+                view,
+                &HeapPolicy::default(),
+            )
+            .unwrap()
+        };
+        let d = build(&streamed);
+        assert_eq!(format!("{d:?}"), format!("{:?}", build(&whole)), "{case}");
+        d
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::analyze::heap::{self, Granularity, SampleFilter};
+use crate::analyze::heap::{self, DiffFold, FoldedProfile, Granularity, SampleFilter};
 use crate::analyze::heap_report::{self, Decoded, View};
 use crate::analyze::policy::HeapPolicy;
 use crate::collect::process::Target;
@@ -18,7 +18,7 @@ use crate::error::CollectError;
 use crate::exit::Outcome;
 use crate::model::profile::Profile;
 use crate::model::snapshot::{Snapshot, Written};
-use crate::parse::pprof::decode_profile;
+use crate::parse::pprof::{decode_profile, fold_profile};
 use crate::render::flame;
 use crate::render::progress::WaitBar;
 
@@ -99,21 +99,41 @@ fn load(source: &str, opts: &HeapOptions) -> Result<(String, Snapshot)> {
     Ok((source.to_string(), snapshot))
 }
 
-fn decode(label: &str, snapshot: &Snapshot, max_bytes: u64) -> Result<Option<Profile>> {
-    // For a live source, name the URL that answered: that is what to check or override.
-    let what = match (
+/// What errors call a snapshot's profile: for a live source the URL that answered, since that
+/// is what to check or override.
+fn source_name(label: &str, snapshot: &Snapshot) -> String {
+    match (
         &snapshot.meta.endpoint,
         snapshot.meta.profile_file.is_none(),
     ) {
         (Some(base), true) => format!("what {base}heap answered for {label}"),
         _ => label.to_string(),
-    };
+    }
+}
+
+fn decode(label: &str, snapshot: &Snapshot, max_bytes: u64) -> Result<Option<Profile>> {
+    let what = source_name(label, snapshot);
     snapshot
         .profile
         .as_ref()
         .map(|bytes| decode_profile(bytes, &what, max_bytes))
         .transpose()
         .map_err(Into::into)
+}
+
+/// [`decode`], folding the samples into what `heap diff` sums instead of keeping them.
+fn fold(
+    label: &str,
+    snapshot: &Snapshot,
+    max_bytes: u64,
+    view: &ViewOptions,
+) -> Result<Option<FoldedProfile>> {
+    let Some(bytes) = &snapshot.profile else {
+        return Ok(None);
+    };
+    let mut fold = DiffFold::new(view.granularity, &view.filter);
+    let tables = fold_profile(bytes, &source_name(label, snapshot), max_bytes, &mut fold)?;
+    Ok(Some(fold.finish(tables)))
 }
 
 fn view(opts: &ViewOptions) -> View<'_> {
@@ -250,30 +270,40 @@ fn diff(
             anyhow::bail!("heap diff needs two sources (BASE NEW), or a PID with --over DURATION")
         }
     };
-    let base_profile = decode(&base_label, &base_snap, opts.fetch.max_bytes)?;
-    let new_profile = decode(&new_label, &new_snap, opts.fetch.max_bytes)?;
+    let max = opts.fetch.max_bytes;
     let mut folded_only = false;
-    if let (Some(b), Some(n), true) = (
-        &base_profile,
-        &new_profile,
-        opts.view.flame.is_some() || opts.view.folded,
-    ) {
-        let (bi, ni) = (
-            heap_report::sample_index(b, &opts.view.sample)?,
-            heap_report::sample_index(n, &opts.view.sample)?,
+    let (base_profile, new_profile) = if opts.view.flame.is_some() || opts.view.folded {
+        // Flame graphs need every stack: decode whole, then fold what the report sums.
+        let (b, n) = (
+            decode(&base_label, &base_snap, max)?,
+            decode(&new_label, &new_snap, max)?,
         );
-        let lines = differential_lines(b, bi, n, ni, opts.view.granularity, &opts.view.filter);
-        if let Some(svg) = &opts.view.flame {
-            let title = format!("{} → {} — {}", base_label, new_label, opts.view.sample);
-            write_file(svg, |w| {
-                flame::write_svg(&lines, &title, unit_name(n, ni), w)
-            })?;
+        if let (Some(b), Some(n)) = (&b, &n) {
+            let (bi, ni) = (
+                heap_report::sample_index(b, &opts.view.sample)?,
+                heap_report::sample_index(n, &opts.view.sample)?,
+            );
+            let lines = differential_lines(b, bi, n, ni, opts.view.granularity, &opts.view.filter);
+            if let Some(svg) = &opts.view.flame {
+                let title = format!("{} → {} — {}", base_label, new_label, opts.view.sample);
+                write_file(svg, |w| {
+                    flame::write_svg(&lines, &title, unit_name(n, ni), w)
+                })?;
+            }
+            if opts.view.folded {
+                flame::write_folded(&lines, out)?;
+                folded_only = true;
+            }
         }
-        if opts.view.folded {
-            flame::write_folded(&lines, out)?;
-            folded_only = true;
-        }
-    }
+        let sums = |p: Profile| DiffFold::of(p, opts.view.granularity, &opts.view.filter);
+        (b.map(sums), n.map(sums))
+    } else {
+        // Each profile folded while it is decoded: its samples are never held.
+        (
+            fold(&base_label, &base_snap, max, &opts.view)?,
+            fold(&new_label, &new_snap, max, &opts.view)?,
+        )
+    };
     // Built even when only folded stacks are printed: the exit status is the verdict's.
     let report = heap_report::build_diff(
         Decoded {

@@ -35,6 +35,16 @@ pub struct Profile {
     pub default_sample_type: Option<usize>,
 }
 
+/// Takes a profile's samples one at a time as they are decoded (`parse::pprof::fold_profile`),
+/// so a report that only sums them never holds them.
+pub trait SampleSink {
+    /// Called once, before any sample, with the profile's sample types and frames (and no
+    /// samples).
+    fn tables(&mut self, profile: &Profile);
+    /// One sample: indexes into the profile's frames, leaf first, and one value per sample type.
+    fn sample(&mut self, frames: &[u32], values: &[i64]);
+}
+
 impl Profile {
     pub fn sample_index(&self, name: &str) -> Option<usize> {
         self.sample_types.iter().position(|t| t.name == name)

@@ -39,13 +39,15 @@ pub fn list(profile: &Profile, index: usize, pattern: &Regex, filter: &SampleFil
         .iter()
         .map(|f| pattern.is_match(&f.function))
         .collect();
-    let keeps = filter.keeps(profile);
     // Frames are interned by (function, file, line): a frame index is a line of a function.
     let key_of_frame: Vec<Option<u32>> = (0..profile.frames.len())
         .map(|f| listed[f].then_some(f as u32))
         .collect();
-    let (per_frame, total, kept_total) =
-        sum_by_key(profile, index, &keeps, &key_of_frame, profile.frames.len());
+    let mut summer = KeySummer::new(profile, key_of_frame, profile.frames.len(), filter);
+    for s in &profile.samples {
+        summer.add(&s.frames, &s.values);
+    }
+    let (per_frame, total, kept_total) = summer.column(index);
     let mut functions: BTreeMap<(&str, &str), ListedFunction> = BTreeMap::new();
     for (frame, &FlatCum { flat, cum }) in profile.frames.iter().zip(&per_frame) {
         if flat == 0 && cum == 0 {

@@ -38,24 +38,11 @@ impl SampleFilter {
         if self.is_empty() {
             return vec![true; profile.samples.len()];
         }
-        let matches = |re: &Option<Regex>| -> Vec<bool> {
-            profile
-                .frames
-                .iter()
-                .map(|f| {
-                    re.as_ref()
-                        .is_some_and(|re| re.is_match(&f.function) || re.is_match(&f.file))
-                })
-                .collect()
-        };
-        let (focus, ignore) = (matches(&self.focus), matches(&self.ignore));
+        let frames = FrameFilter::new(self, profile);
         profile
             .samples
             .iter()
-            .map(|s| {
-                let any = |m: &[bool]| s.frames.iter().any(|&f| m[f as usize]);
-                !any(&ignore) && (self.focus.is_none() || any(&focus))
-            })
+            .map(|s| frames.keeps(&s.frames))
             .collect()
     }
 
@@ -194,73 +181,11 @@ pub fn aggregate_filtered(
     granularity: Granularity,
     filter: &SampleFilter,
 ) -> Aggregate {
-    let keeps = filter.keeps(profile);
-    // Intern keys once per frame, so the per-sample walk does no string work.
-    let mut key_ids: HashMap<String, u32> = HashMap::new();
-    let mut keys: Vec<String> = Vec::new();
-    let key_of_frame: Vec<u32> = (0..profile.frames.len())
-        .map(|frame| {
-            let key = frame_key(profile, frame, granularity);
-            *key_ids.entry(key.clone()).or_insert_with(|| {
-                keys.push(key);
-                (keys.len() - 1) as u32
-            })
-        })
-        .collect();
-    let key_of_frame: Vec<Option<u32>> = key_of_frame.into_iter().map(Some).collect();
-    let (values, total, kept_total) = sum_by_key(profile, index, &keeps, &key_of_frame, keys.len());
-    let entries = keys
-        .into_iter()
-        .zip(values)
-        .filter(|(_, v)| v.flat != 0 || v.cum != 0)
-        .collect();
-    Aggregate {
-        sample_type: profile.sample_types[index].clone(),
-        total,
-        kept_total,
-        entries,
+    let mut sums = KeySums::new(profile, granularity, filter);
+    for s in &profile.samples {
+        sums.add(&s.frames, &s.values);
     }
-}
-
-/// Flat and cum per key over the samples `keeps` passes, and the totals (all samples, and the
-/// kept ones): `key_of_frame[f]` is frame f's key, None for a frame not counted. A key adds
-/// a sample to its cum once, however many of its frames the stack holds (recursion).
-fn sum_by_key(
-    profile: &Profile,
-    index: usize,
-    keeps: &[bool],
-    key_of_frame: &[Option<u32>],
-    keys: usize,
-) -> (Vec<FlatCum>, i64, i64) {
-    let mut values = vec![FlatCum::default(); keys];
-    // last_sample[key] = 1 + the sample that last added to its cum.
-    let mut last_sample = vec![0usize; keys];
-    let (mut total, mut kept_total) = (0i64, 0i64);
-    for (n, sample) in profile.samples.iter().enumerate() {
-        let value = sample.values.get(index).copied().unwrap_or(0);
-        if value == 0 {
-            continue;
-        }
-        total += value;
-        if !keeps[n] {
-            continue;
-        }
-        kept_total += value;
-        if let Some(Some(leaf)) = sample.frames.first().map(|&f| key_of_frame[f as usize]) {
-            values[leaf as usize].flat += value;
-        }
-        for &frame in &sample.frames {
-            let Some(key) = key_of_frame[frame as usize] else {
-                continue;
-            };
-            let key = key as usize;
-            if last_sample[key] != n + 1 {
-                last_sample[key] = n + 1;
-                values[key].cum += value;
-            }
-        }
-    }
-    (values, total, kept_total)
+    sums.aggregate(index)
 }
 
 pub fn top(aggregate: Aggregate, by_cum: bool) -> TopReport {
@@ -370,7 +295,10 @@ pub fn folded(
     lines
 }
 
+mod fold;
 mod list;
+pub use fold::{DiffFold, FoldedProfile, KeySums};
+use fold::{FrameFilter, KeySummer};
 pub use list::{list, ListReport, ListedFunction, ListedLine};
 
 #[cfg(test)]
