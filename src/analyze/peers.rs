@@ -20,6 +20,7 @@ pub struct TargetEnd {
 #[derive(Debug, Clone, Default)]
 pub struct Peers {
     pub pid: i32,
+    /// In descriptor order, one per descriptor: `of_fd` looks them up by halving.
     pub ends: Vec<TargetEnd>,
     pub holders: HashMap<Endpoint, Vec<Holder>>,
     pub scan: PeerScan,
@@ -30,10 +31,12 @@ impl Peers {
     /// the descriptor itself left out (the target's other descriptors are kept: a pipe
     /// whose both ends it holds is a self-pipe).
     pub fn of_fd(&self, fd: i32) -> Vec<&Holder> {
+        // Called once per row of `--list`: a scan of every end per row would be quadratic.
         self.ends
-            .iter()
-            .filter(|e| e.fd == fd)
-            .flat_map(|e| self.others(e))
+            .binary_search_by_key(&fd, |e| e.fd)
+            .ok()
+            .into_iter()
+            .flat_map(|i| self.others(&self.ends[i]))
             .collect()
     }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::Result;
 use nix::dir::Dir;
 use nix::errno::Errno;
-use nix::fcntl::{openat, readlinkat, OFlag};
+use nix::fcntl::{readlinkat, OFlag};
 use nix::sys::stat::Mode;
 
 use crate::analyze::fd_list::{build_row, mode, row_key, SocketIndex};
@@ -31,7 +31,8 @@ pub const HOLDERS_PER_END: usize = 64;
 
 /// The target's ends, and who holds the other end of each.
 pub fn find_peers(target: &Target) -> Result<Peers> {
-    let ends = target_ends(target)?;
+    let mut ends = target_ends(target)?;
+    ends.ends.sort_by_key(|e| e.fd);
     let mut scan = PeerScan::default();
     if ends.unix_held && !same_network_namespace(target) {
         scan.unix_peers_unknown = Some(format!(
@@ -273,20 +274,9 @@ fn find_holders(
 }
 
 fn read_fdinfo(base: &Path, fd: i32) -> Option<FdInfo> {
-    let dir = Dir::open(
-        &base.join("fdinfo"),
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
-    let file = openat(
-        dir.as_fd(),
-        fd.to_string().as_str(),
-        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
+    let mut file = std::fs::File::open(base.join("fdinfo").join(fd.to_string())).ok()?;
+    // The pos, flags and eventfd-id lines come first (see collect::fdinfo).
     let mut buf = [0u8; 512];
-    let n = nix::unistd::read(&file, &mut buf).ok()?;
+    let n = std::io::Read::read(&mut file, &mut buf).ok()?;
     Some(parse_fdinfo(&String::from_utf8_lossy(&buf[..n])))
 }

@@ -72,7 +72,7 @@ pub fn elvish(generated: &str, values: &[Values]) -> Option<String> {
             table.push_str(&format!(
                 "        &'{};{flag}'= [{}]\n",
                 v.path,
-                quoted(&v.values, "'")
+                quoted(&v.values, " ")
             ));
         }
     }
@@ -120,7 +120,7 @@ pub fn powershell(generated: &str, values: &[Values]) -> Option<String> {
             table.push_str(&format!(
                 "        '{};{flag}' = @({})\n",
                 v.path,
-                quoted(&v.values, "'").replace("' '", "', '")
+                quoted(&v.values, ", ")
             ));
         }
     }
@@ -154,12 +154,13 @@ pub fn powershell(generated: &str, values: &[Values]) -> Option<String> {
     Some(text)
 }
 
-fn quoted(values: &[String], quote: &str) -> String {
+/// `'a' 'b'` (elvish) or `'a', 'b'` (PowerShell): single-quoted, as both shells write it.
+fn quoted(values: &[String], separator: &str) -> String {
     values
         .iter()
-        .map(|v| format!("{quote}{v}{quote}"))
+        .map(|v| format!("'{v}'"))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(separator)
 }
 
 #[cfg(test)]
